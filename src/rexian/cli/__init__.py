@@ -1,0 +1,1 @@
+"""The `rexian` command line."""
