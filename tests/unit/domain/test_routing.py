@@ -1,0 +1,138 @@
+"""The dispatch router: rules, wildcards, history, returns, backstop and review."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from rexian.domain.routing import (
+    DispatchContext,
+    DispatchRanker,
+    Router,
+    RoutingRule,
+    rules_from_csv,
+    rules_to_csv,
+)
+from rexian.domain.units import Unit, UnitKind
+
+UNITS = [
+    Unit("TH", "天河区人民政府", UnitKind.DISTRICT, district="天河区"),
+    Unit("HZ", "海珠区人民政府", UnitKind.DISTRICT, district="海珠区"),
+    Unit("SP", "石牌街道办事处", UnitKind.STREET, "TH", district="天河区", street="石牌街道"),
+    Unit("ZJ", "市住房城乡建设局", UnitKind.DEPARTMENT),
+    Unit("SW", "市水务局", UnitKind.DEPARTMENT),
+    Unit("PW", "市供电局", UnitKind.ENTERPRISE),
+]
+
+
+def ctx(text="小区物业不管楼道垃圾", category="城乡建设/物业管理", confidence=0.9,
+        district="天河区", street="石牌街道") -> DispatchContext:
+    return DispatchContext(text, category, confidence, district, street)
+
+
+def test_the_higher_priority_rule_wins():
+    rules = [RoutingRule("R1", 10, "ZJ", category="城乡建设"),
+             RoutingRule("R2", 20, "@street", category="城乡建设/物业管理")]
+    decision = Router(rules, UNITS).decide(ctx())
+    assert (decision.unit_code, decision.rule_id) == ("SP", "R2")
+    assert "城乡建设/物业管理 at 天河区石牌街道 → 石牌街道办事处 by rule R2" in decision.explanation
+
+
+def test_on_equal_priority_the_more_specific_rule_wins():
+    rules = [RoutingRule("R1", 10, "ZJ", category="城乡建设"),
+             RoutingRule("R2", 10, "SW", category="城乡建设", district="天河区")]
+    assert Router(rules, UNITS).decide(ctx()).rule_id == "R2"
+
+
+def test_wildcards_match_any_category_and_district_but_a_prefix_must_be_a_whole_level():
+    rules = [RoutingRule("R1", 10, "PW", keywords=("停电",)),
+             RoutingRule("R2", 10, "SW", category="城乡")]
+    router = Router(rules, UNITS)
+    assert router.decide(ctx("突然停电了", category="能源", district=None, street=None)).unit_code == "PW"
+    assert router.decide(ctx("楼道垃圾", district=None, street=None)).needs_review
+
+
+def test_rules_round_trip_through_csv():
+    rules = [RoutingRule("R1", 5, "PW", district="天河区", keywords=("停电", "跳闸"), note="供电")]
+    assert rules_from_csv(rules_to_csv(rules)) == rules
+    with pytest.raises(ValueError, match="unit_code"):
+        rules_from_csv("id,priority,unit_code\nR9,1,\n")
+
+
+def test_with_no_unit_fixed_the_district_is_the_backstop():
+    decision = Router([], UNITS).decide(ctx(street=None))
+    assert decision.backstop and decision.unit_code == "TH" and not decision.needs_review
+    assert "区级兜底" in decision.explanation
+
+
+def test_below_the_threshold_the_order_goes_to_review():
+    rules = [RoutingRule("R1", 10, "ZJ", category="城乡建设")]
+    router = Router(rules, UNITS, review_threshold=0.8)
+    unsure = router.decide(ctx(confidence=0.2))
+    assert unsure.needs_review and unsure.unit_code is None and "review queue" in unsure.explanation
+    assert router.decide(ctx(confidence=0.95)).unit_code == "ZJ"
+
+
+def test_without_district_or_candidate_the_order_goes_to_review():
+    decision = Router([], UNITS).decide(ctx(district=None, street=None))
+    assert decision.needs_review and not decision.backstop
+
+
+def test_history_ranks_where_rules_are_missing_and_says_how_many_went_there():
+    router = Router([], UNITS, DispatchRanker())
+    for _ in range(3):
+        router.learn(ctx("自来水停水三天", category="城乡建设/供水"), "SW")
+    router.learn(ctx(), "SP")
+    decision = router.decide(ctx("又停水了，自来水没有", category="城乡建设/供水"))
+    assert decision.unit_code == "SW" and decision.rule_id is None
+    assert "3 similar past orders went there" in decision.explanation
+
+
+def test_history_learned_in_one_district_carries_over_to_another():
+    router = Router([], UNITS, DispatchRanker())
+    for _ in range(3):
+        router.learn(ctx("噪音扰民", category="环境保护/噪声"), "TH")
+    decision = router.decide(ctx("噪音扰民", category="环境保护/噪声", district="海珠区", street=None))
+    assert decision.unit_code == "HZ" and not decision.backstop
+
+
+def test_history_breaks_a_tie_between_rules():
+    rules = [RoutingRule("R1", 10, "ZJ", category="城乡建设"),
+             RoutingRule("R2", 10, "SW", category="城乡建设")]
+    router = Router(rules, UNITS, DispatchRanker(), review_threshold=0.3)
+    for _ in range(4):
+        router.learn(ctx(), "SW")
+    decision = router.decide(ctx())
+    assert decision.unit_code == "SW" and "rules tied" in decision.explanation
+
+
+def test_after_a_return_the_same_context_no_longer_goes_to_that_unit():
+    rules = [RoutingRule("R1", 10, "ZJ", category="城乡建设")]
+    router = Router(rules, UNITS, DispatchRanker())
+    assert router.decide(ctx()).unit_code == "ZJ"
+    router.penalise(ctx(), "ZJ")
+    assert router.decide(ctx()).unit_code != "ZJ"
+
+
+def test_a_return_also_overrides_what_history_had_learned():
+    router = Router([], UNITS, DispatchRanker(), review_threshold=0.0)
+    for _ in range(5):
+        router.learn(ctx(), "ZJ")
+    router.learn(ctx(), "SP")
+    assert router.decide(ctx()).unit_code == "ZJ"
+    router.penalise(ctx(), "ZJ")
+    assert router.decide(ctx()).unit_code == "SP"
+
+
+def test_a_decision_takes_well_under_five_milliseconds():
+    router = Router([RoutingRule(f"R{i}", i % 7, "ZJ", category=f"类{i}") for i in range(200)],
+                    UNITS, DispatchRanker())
+    for i in range(300):
+        router.learn(ctx(f"第{i}号投诉：楼道垃圾没人管，物业推诿", category=f"类{i % 20}/子类"),
+                     ["SW", "ZJ", "SP"][i % 3])
+    text = "市民反映小区物业不作为，楼道堆放杂物，消防通道被堵，多次联系未果。" * 5
+    start = time.perf_counter()
+    for _ in range(100):
+        router.decide(ctx(text))
+    assert (time.perf_counter() - start) / 100 < 5e-3
