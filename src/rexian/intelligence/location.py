@@ -104,7 +104,7 @@ class Gazetteer:
         street_of = {s.code: p for s, p in zip(city.streets, streets, strict=True)}
         communities_ = [
             Place("community", c.name, street_of[c.parent_code].district,
-                  street_of[c.parent_code].street, )
+                  street_of[c.parent_code].street)
             for c in communities
             if c.parent_code in street_of
         ]
