@@ -1,8 +1,8 @@
 """Dispatch (派单): from category, location, keywords and history to one responsible unit.
 
 Routing rules are data, evaluated by priority with wildcards; on a tie the more specific rule wins.
-A rule may name a unit or a place role (@district, @street, @community: the territorial unit of the
-order's location). Where rules tie between units or none matches, a ranker learned from past
+A rule may name a unit or a placeholder ({district}, {street}, {community}: the territorial unit of
+the order's location, one level up when that level is not known), as in data/cities/*/routing_rules.csv. Where rules tie between units or none matches, a ranker learned from past
 dispatches and returns (退单) chooses. 首派负责、区级兜底: when no unit can be fixed but the district
 is known, the district government is the backstop. Below the review threshold nothing is
 dispatched automatically: the order waits in the dispatcher's review queue.
@@ -20,8 +20,9 @@ from dataclasses import dataclass, field, fields
 from rexian.domain.units import Unit, UnitKind
 
 ANY = "*"
-PLACE_ROLES = {"@district": UnitKind.DISTRICT, "@street": UnitKind.STREET,
-               "@community": UnitKind.COMMUNITY}
+PLACE_ROLES = {"{district}": UnitKind.DISTRICT, "{street}": UnitKind.STREET,
+               "{community}": UnitKind.COMMUNITY}
+_LEVEL_UP = {"{community}": "{street}", "{street}": "{district}"}
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class RoutingRule:
 
     id: str
     priority: int
-    unit_code: str  # a unit code, or a place role: @district, @street, @community
+    unit_code: str  # a unit code, or a placeholder: {district}, {street}, {community}
     category: str = ANY  # taxonomy path prefix such as "城乡建设/物业管理"
     district: str = ANY
     street: str = ANY
@@ -239,9 +240,14 @@ class Router:
             (u for u in self._community.values() if ctx.community in (u.name, *u.aliases)), None)
 
     def _unit_of(self, rule: RoutingRule, ctx: DispatchContext) -> Unit | None:
-        if rule.unit_code in PLACE_ROLES:
-            return self._place_unit(rule.unit_code, ctx)
-        return self.units.get(rule.unit_code)
+        role: str | None = rule.unit_code
+        if role not in PLACE_ROLES:
+            return self.units.get(rule.unit_code)
+        while role is not None:
+            if unit := self._place_unit(role, ctx):
+                return unit
+            role = _LEVEL_UP.get(role)
+        return None
 
     def _matching_rules(self, ctx: DispatchContext) -> dict[str, RoutingRule]:
         """The units named by the best-ranked matching rules (several when they tie)."""
@@ -317,11 +323,14 @@ class Router:
             if rule and len(by_unit) > 1:
                 how += " (rules tied; history chose)"
             support = f"; {best.support} similar past orders went there" if best.support else ""
+            backstop = bool(rule and rule.specificity == 0 and unit.kind == UnitKind.DISTRICT)
+            if backstop:
+                how += ": 首派负责、区级兜底 (district backstop)"
             return DispatchDecision(
                 unit.code, unit.name, best.score, f"{what} at {where} → {unit.name} {how}{support}",
-                rule.id if rule else None, False, False, tuple(candidates),
+                rule.id if rule else None, backstop, False, tuple(candidates),
             )
-        backstop = self._place_unit("@district", ctx)
+        backstop = self._place_unit("{district}", ctx)
         if not candidates and backstop is not None:
             return DispatchDecision(
                 backstop.code, backstop.name, self.review_threshold,

@@ -33,7 +33,7 @@ def ctx(text="小区物业不管楼道垃圾", category="城乡建设/物业管�
 
 def test_the_higher_priority_rule_wins():
     rules = [RoutingRule("R1", 10, "ZJ", category="城乡建设"),
-             RoutingRule("R2", 20, "@street", category="城乡建设/物业管理")]
+             RoutingRule("R2", 20, "{street}", category="城乡建设/物业管理")]
     decision = Router(rules, UNITS).decide(ctx())
     assert (decision.unit_code, decision.rule_id) == ("SP", "R2")
     assert "城乡建设/物业管理 at 天河区石牌街道 → 石牌街道办事处 by rule R2" in decision.explanation
@@ -64,6 +64,24 @@ def test_with_no_unit_fixed_the_district_is_the_backstop():
     decision = Router([], UNITS).decide(ctx(street=None))
     assert decision.backstop and decision.unit_code == "TH" and not decision.needs_review
     assert "区级兜底" in decision.explanation
+
+
+def test_a_placeholder_falls_back_a_level_and_a_catch_all_district_rule_is_the_backstop():
+    rules = [RoutingRule("R1", 700, "{street}", keywords=("噪音",)),
+             RoutingRule("R0", 0, "{district}")]
+    router = Router(rules, UNITS)
+    assert router.decide(ctx("噪音扰民")).unit_code == "SP"
+    no_street = router.decide(ctx("噪音扰民", street=None))
+    assert no_street.unit_code == "TH" and no_street.rule_id == "R1" and not no_street.backstop
+    catch_all = router.decide(ctx("别的事", street=None))
+    assert catch_all.unit_code == "TH" and catch_all.backstop and catch_all.rule_id == "R0"
+
+
+def test_the_demo_city_rules_load_from_their_csv():
+    from rexian.config import DATA_DIR
+
+    rules = rules_from_csv((DATA_DIR / "cities/guangzhou/routing_rules.csv").read_text("utf-8"))
+    assert len(rules) > 50 and any(r.unit_code == "{street}" for r in rules)
 
 
 def test_below_the_threshold_the_order_goes_to_review():
