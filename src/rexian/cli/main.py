@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import typer
 
+from rexian.cli import callcentre as callcentre_cli
+from rexian.cli import core
+from rexian.cli import extract as extract_cli
+
 app = typer.Typer(help="Rexian (热线): the 12345 hotline platform.", no_args_is_help=True)
 
 # Sub-commands are registered below, one line per area.
+app.add_typer(core.db_app, name="db")
+app.add_typer(core.city_app, name="city")
+app.add_typer(core.user_app, name="user")
+app.add_typer(core.sla_app, name="sla")
+app.add_typer(core.calendar_app, name="calendar")
+app.command("import")(core.import_command)
+app.command("serve")(core.serve)
+app.command("seed-demo")(core.seed_demo)
 # --- register sub-commands here ---
+app.add_typer(callcentre_cli.app, name="callcentre")
+app.command("extract")(extract_cli.extract)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,359 @@
+"""Repositories: load and store domain objects; the only code that knows the tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from functools import cache
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from rexian.adapters.db.tables import (
+    api_tokens,
+    audit_log,
+    calendar_days,
+    code_counters,
+    routing_rules,
+    settings_kv,
+    units,
+    users,
+    work_order_events,
+    work_orders,
+)
+from rexian.domain.errors import ConcurrencyConflict
+from rexian.domain.routing import RoutingRule
+from rexian.domain.units import Unit, UnitKind
+from rexian.domain.vocabulary import AppealType, Channel, Role, Satisfaction, Urgency
+from rexian.domain.workorder import Caller, Event, Location, Status, WorkOrder
+
+_SCALARS = (
+    "code", "title", "content", "category", "category_confidence", "unit_code", "dispatched_at", "signed_at",
+    "replied_at", "closed_at", "sign_due", "reply_due", "callback_due", "suspended_at", "extension_request",
+    "reply_text", "dispatch_explanation", "dispatch_confidence", "return_locked", "return_count", "reopen_count",
+    "supervision_level", "master_id", "transferred_to", "received_at", "external_ref",
+)
+
+
+def _order_values(order: WorkOrder) -> dict[str, Any]:
+    values = {name: getattr(order, name) for name in _SCALARS}
+    values.update(
+        channel=order.channel.value, appeal_type=order.appeal_type.value, urgency=order.urgency.value,
+        status=order.status.value, satisfaction=order.satisfaction.value if order.satisfaction else None,
+        chain=list(order.chain), overdue=list(order.overdue), related_ids=list(order.related_ids),
+        address=order.location.address, district=order.location.district, street=order.location.street,
+        community=order.location.community, lat=order.location.lat, long=order.location.long,
+        caller_name=order.caller.name, caller_phone=order.caller.phone, anonymous=order.caller.anonymous,
+        confidential=order.caller.confidential,
+    )
+    return values
+
+
+def order_from_row(row: Any) -> WorkOrder:
+    m = row._mapping
+    order = WorkOrder(
+        code=m["code"], channel=Channel(m["channel"]), appeal_type=AppealType(m["appeal_type"]),
+        urgency=Urgency(m["urgency"]), title=m["title"], content=m["content"], received_at=m["received_at"],
+        caller=Caller(m["caller_name"], m["caller_phone"], m["anonymous"], m["confidential"]),
+        location=Location(m["address"], m["district"], m["street"], m["community"], m["lat"], m["long"]),
+        status=Status(m["status"]), satisfaction=Satisfaction(m["satisfaction"]) if m["satisfaction"] else None,
+        chain=list(m["chain"] or []), overdue=list(m["overdue"] or []), related_ids=list(m["related_ids"] or []),
+        id=m["id"], version=m["version"],
+    )
+    for name in _SCALARS:
+        setattr(order, name, m[name])
+    return order
+
+
+def event_to_dict(row: Any) -> dict[str, Any]:
+    m = row._mapping
+    return {k: m[k] for k in ("id", "order_id", "action", "actor", "role", "at", "from_status", "to_status",
+                              "reason", "data")}
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: Sequence[str] = ()
+    unit_codes: Sequence[str] | None = None  # None: any unit; a unit's scope otherwise
+    district: str | None = None
+    category: str | None = None
+    overdue: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    text: str | None = None
+    now: datetime | None = None
+
+
+_INSERT_ORDER = insert(work_orders).returning(work_orders.c.id)
+_UPDATE_ORDER = update(work_orders).where(
+    and_(work_orders.c.id == bindparam("b_id"), work_orders.c.version == bindparam("b_version")))
+_INSERT_EVENT = insert(work_order_events)
+
+
+@cache
+def _next_code_statement(dialect_name: str):  # type: ignore[no-untyped-def]
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    stmt = dialect.insert(code_counters).values(prefix=bindparam("prefix"), value=1)
+    return stmt.on_conflict_do_update(
+        index_elements=["prefix"], set_={"value": code_counters.c.value + 1}
+    ).returning(code_counters.c.value)
+
+
+class WorkOrderRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def next_code(self, prefix: str) -> str:
+        """The next tracking code for `prefix` (e.g. GZ20261127), atomically on both databases."""
+        value = self.conn.execute(_next_code_statement(self.conn.dialect.name), {"prefix": prefix}).scalar_one()
+        return f"{prefix}-{value:06d}"
+
+    def add(self, order: WorkOrder, idempotency_key: str | None = None) -> int:
+        values = _order_values(order)
+        values.update(idempotency_key=idempotency_key, version=1, updated_at=order.received_at)
+        order.id = self.conn.execute(_INSERT_ORDER, values).scalar_one()
+        order.version = 1
+        self._write_events(order)
+        return order.id
+
+    def save(self, order: WorkOrder, at: datetime) -> None:
+        """Store changes if nobody else did first (optimistic version check)."""
+        values = _order_values(order)
+        values.update(version=order.version + 1, updated_at=at)
+        result = self.conn.execute(_UPDATE_ORDER, {**values, "b_id": order.id, "b_version": order.version})
+        if result.rowcount != 1:
+            raise ConcurrencyConflict("工单已被他人修改，请刷新后重试",
+                                      "the work order was changed by someone else: reload and retry")
+        order.version += 1
+        self._write_events(order)
+
+    def _write_events(self, order: WorkOrder) -> None:
+        if order.events:
+            self.conn.execute(_INSERT_EVENT, [
+                {"order_id": order.id, "action": e.action, "actor": e.actor, "role": e.role, "at": e.at,
+                 "from_status": e.from_status, "to_status": e.to_status, "reason": e.reason, "data": e.data}
+                for e in order.events
+            ])
+            order.events.clear()
+
+    def get(self, order_id: int) -> WorkOrder | None:
+        row = self.conn.execute(select(work_orders).where(work_orders.c.id == order_id)).first()
+        return order_from_row(row) if row else None
+
+    def get_by_code(self, code: str) -> WorkOrder | None:
+        row = self.conn.execute(select(work_orders).where(work_orders.c.code == code)).first()
+        return order_from_row(row) if row else None
+
+    def find_by_idempotency_key(self, key: str) -> WorkOrder | None:
+        row = self.conn.execute(select(work_orders).where(work_orders.c.idempotency_key == key)).first()
+        return order_from_row(row) if row else None
+
+    def existing_external_refs(self, refs: Iterable[str]) -> set[str]:
+        refs = list(refs)
+        if not refs:
+            return set()
+        rows = self.conn.execute(select(work_orders.c.external_ref).where(work_orders.c.external_ref.in_(refs)))
+        return {r[0] for r in rows}
+
+    def events(self, order_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(select(work_order_events).where(work_order_events.c.order_id == order_id)
+                                 .order_by(work_order_events.c.id))
+        return [event_to_dict(r) for r in rows]
+
+    def query(self, f: OrderFilter, limit: int = 50, offset: int = 0) -> tuple[list[WorkOrder], int]:
+        conditions = []
+        c = work_orders.c
+        if f.status:
+            conditions.append(c.status.in_(list(f.status)))
+        if f.unit_codes is not None:
+            conditions.append(c.unit_code.in_(list(f.unit_codes)))
+        if f.district:
+            conditions.append(c.district == f.district)
+        if f.category:
+            conditions.append(or_(c.category == f.category, c.category.like(f"{_escape_like(f.category)}/%", escape="\\")))
+        if f.created_from:
+            conditions.append(c.received_at >= f.created_from)
+        if f.created_to:
+            conditions.append(c.received_at < f.created_to)
+        if f.text:
+            pattern = f"%{_escape_like(f.text)}%"
+            conditions.append(or_(c.title.like(pattern, escape="\\"), c.content.like(pattern, escape="\\"),
+                                  c.code == f.text))
+        if f.overdue is not None and f.now is not None:
+            open_statuses = [s.value for s in (Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
+                                               Status.JOINT_REVIEW, Status.REVIEW, Status.RECEIVED, Status.REOPENED)]
+            late = and_(c.status.in_(open_statuses), c.reply_due < f.now)
+            conditions.append(late if f.overdue else ~late)
+        where = and_(*conditions) if conditions else None
+        base = select(work_orders)
+        count = select(func.count()).select_from(work_orders)
+        if where is not None:
+            base, count = base.where(where), count.where(where)
+        total = self.conn.execute(count).scalar_one()
+        rows = self.conn.execute(base.order_by(c.id.desc()).limit(limit).offset(offset))
+        return [order_from_row(r) for r in rows], total
+
+    def due_for_sweep(self, now: datetime, limit: int = 1000) -> list[WorkOrder]:
+        c = work_orders.c
+        late_sign = and_(c.status == Status.DISPATCHED.value, c.sign_due < now)
+        late_reply = and_(c.status.in_([Status.DISPATCHED.value, Status.SIGNED.value]), c.reply_due < now)
+        rows = self.conn.execute(select(work_orders).where(or_(late_sign, late_reply)).order_by(c.id).limit(limit))
+        return [o for o in map(order_from_row, rows)
+                if ("sign" not in o.overdue and o.status == Status.DISPATCHED and o.sign_due and o.sign_due < now)
+                or ("reply" not in o.overdue and o.reply_due and o.reply_due < now)]
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self.conn.execute(select(work_orders.c.status, func.count()).group_by(work_orders.c.status))
+        return {s: n for s, n in rows}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def unit_from_row(row: Any) -> Unit:
+    m = row._mapping
+    return Unit(m["code"], m["name"], UnitKind(m["kind"]), m["parent_code"], m["district"], m["street"],
+                tuple(m["aliases"] or ()))
+
+
+class UnitRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def upsert_many(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert or update units by code; parents must come before children."""
+        existing = {r[0] for r in self.conn.execute(select(units.c.code))}
+        new = [r for r in rows if r["code"] not in existing]
+        for r in rows:
+            if r["code"] in existing:
+                self.conn.execute(update(units).where(units.c.code == r["code"]).values(**r))
+        if new:
+            self.conn.execute(insert(units), new)
+        return len(new)
+
+    def all(self, city: str | None = None) -> list[Unit]:
+        stmt = select(units).where(units.c.active.is_(True)).order_by(units.c.code)
+        if city:
+            stmt = stmt.where(units.c.city == city)
+        return [unit_from_row(r) for r in self.conn.execute(stmt)]
+
+    def get(self, code: str) -> Unit | None:
+        row = self.conn.execute(select(units).where(units.c.code == code)).first()
+        return unit_from_row(row) if row else None
+
+    def remits(self) -> dict[str, list[str]]:
+        return {r.code: list(r.remit or []) for r in self.conn.execute(select(units.c.code, units.c.remit))}
+
+    def subtree_codes(self, code: str) -> list[str]:
+        """`code` and every unit below it."""
+        children: dict[str | None, list[str]] = {}
+        for child, parent in self.conn.execute(select(units.c.code, units.c.parent_code)):
+            children.setdefault(parent, []).append(child)
+        found, stack = [], [code]
+        while stack:
+            current = stack.pop()
+            found.append(current)
+            stack.extend(children.get(current, ()))
+        return found
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    name: str
+    role: Role
+    unit_code: str | None
+    password_hash: str | None
+    active: bool
+
+
+class UserRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, name: str, role: Role, unit_code: str | None, at: datetime,
+            password_hash: str | None = None) -> int:
+        return self.conn.execute(insert(users).values(
+            name=name, role=role.value, unit_code=unit_code, password_hash=password_hash, active=True, created_at=at,
+        ).returning(users.c.id)).scalar_one()
+
+    def _one(self, condition: Any) -> UserRecord | None:
+        row = self.conn.execute(select(users).where(condition)).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return UserRecord(m["id"], m["name"], Role(m["role"]), m["unit_code"], m["password_hash"], m["active"])
+
+    def by_name(self, name: str) -> UserRecord | None:
+        return self._one(users.c.name == name)
+
+    def by_token_hash(self, token_hash: str) -> UserRecord | None:
+        row = self.conn.execute(select(api_tokens.c.user_id).where(
+            and_(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked.is_(False)))).first()
+        return self._one(users.c.id == row[0]) if row else None
+
+    def add_token(self, user_id: int, token_hash: str, at: datetime) -> None:
+        self.conn.execute(insert(api_tokens).values(user_id=user_id, token_hash=token_hash, created_at=at,
+                                                    revoked=False))
+
+
+class CalendarRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def days(self) -> list[tuple[date, str]]:
+        return [(r.day, r.kind) for r in self.conn.execute(select(calendar_days.c.day, calendar_days.c.kind))]
+
+    def replace_year(self, year: int, rows: Sequence[tuple[date, str, str]]) -> None:
+        self.conn.execute(calendar_days.delete().where(
+            and_(calendar_days.c.day >= date(year, 1, 1), calendar_days.c.day <= date(year, 12, 31))))
+        if rows:
+            self.conn.execute(insert(calendar_days), [{"day": d, "kind": k, "name": n} for d, k, n in rows])
+
+
+class RuleRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def all(self, city: str) -> list[RoutingRule]:
+        rows = self.conn.execute(select(routing_rules).where(routing_rules.c.city == city))
+        return [RoutingRule(id=r.id, priority=r.priority, unit_code=r.unit_code, category=r.category,
+                            district=r.district, street=r.street, keywords=tuple(r.keywords or ()), note=r.note)
+                for r in rows]
+
+    def replace_all(self, city: str, rules: Sequence[RoutingRule]) -> None:
+        self.conn.execute(routing_rules.delete().where(routing_rules.c.city == city))
+        if rules:
+            self.conn.execute(insert(routing_rules), [
+                {"id": r.id, "priority": r.priority, "category": r.category, "district": r.district,
+                 "street": r.street, "keywords": list(r.keywords), "unit_code": r.unit_code, "note": r.note,
+                 "city": city} for r in rules])
+
+
+class AuditRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def record(self, at: datetime, actor: str, action: str, entity: str, entity_id: str | None,
+               data: dict[str, Any] | None = None) -> None:
+        self.conn.execute(insert(audit_log).values(at=at, actor=actor, action=action, entity=entity,
+                                                   entity_id=entity_id, data=data or {}))
+
+
+class SettingsRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute(select(settings_kv.c.value).where(settings_kv.c.key == key)).first()
+        return row[0] if row else default
+
+    def set(self, key: str, value: Any) -> None:
+        if self.conn.execute(select(settings_kv.c.key).where(settings_kv.c.key == key)).first():
+            self.conn.execute(update(settings_kv).where(settings_kv.c.key == key).values(value=value))
+        else:
+            self.conn.execute(insert(settings_kv).values(key=key, value=value))

@@ -1,0 +1,64 @@
+"""Who may do what: roles per action, and the unit scope of unit staff. Checked in one place."""
+
+from __future__ import annotations
+
+from rexian.domain.errors import Forbidden
+from rexian.domain.vocabulary import Role
+from rexian.domain.workorder import Action, Actor
+
+R = Role
+OFFICE = frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN})
+UNIT = frozenset({R.UNIT_STAFF, R.UNIT_ADMIN, R.ADMIN})
+STAFF = frozenset({R.AGENT, R.DISPATCHER, R.UNIT_STAFF, R.UNIT_ADMIN, R.SUPERVISOR, R.ADMIN})
+UNIT_ROLES = frozenset({R.UNIT_STAFF, R.UNIT_ADMIN})
+
+ACTION_ROLES: dict[Action, frozenset[Role]] = {
+    Action.QUEUE_FOR_REVIEW: OFFICE | {R.SYSTEM},
+    Action.DISPATCH: OFFICE | {R.AGENT, R.SYSTEM},
+    Action.ANSWER: OFFICE | {R.AGENT},
+    Action.TRANSFER: OFFICE | {R.AGENT},
+    Action.SIGN: UNIT,
+    Action.PASS_DOWN: UNIT,
+    Action.REPLY: UNIT,
+    Action.RETURN: UNIT,
+    Action.EXTEND: UNIT,
+    Action.SUSPEND: UNIT,
+    Action.RESUME: UNIT | OFFICE,
+    Action.REASSIGN: OFFICE,
+    Action.JOINT_REVIEW: OFFICE,
+    Action.DECIDE: frozenset({R.SUPERVISOR, R.ADMIN}),
+    Action.BACKSTOP: OFFICE,
+    Action.APPROVE_EXTENSION: OFFICE,
+    Action.REJECT_EXTENSION: OFFICE,
+    Action.REMIND: OFFICE | {R.SYSTEM},
+    Action.SUPERVISE: OFFICE | {R.SYSTEM},
+    Action.CALLBACK: OFFICE | {R.AGENT, R.CITIZEN},
+    Action.REOPEN: OFFICE | {R.AGENT},
+    Action.MERGE: OFFICE | {R.AGENT},
+    Action.WITHDRAW: OFFICE | {R.AGENT, R.CITIZEN},
+    Action.CLOSE: OFFICE,
+}
+
+WRITE_ROLES = {  # non-order writes
+    "intake": STAFF | {R.CITIZEN, R.SYSTEM},
+    "manage_units": frozenset({R.ADMIN}),
+    "manage_users": frozenset({R.ADMIN}),
+    "manage_rules": frozenset({R.ADMIN, R.DISPATCHER, R.SUPERVISOR}),
+    "sweep": frozenset({R.ADMIN, R.SYSTEM, R.SUPERVISOR}),
+}
+
+
+def check_action(actor: Actor, action: Action) -> None:
+    if actor.role not in ACTION_ROLES[action]:
+        raise Forbidden(f"角色“{actor.role.value}”无权执行“{action.value}”",
+                        f"role {actor.role.value} may not {action.value}")
+
+
+def check_write(actor: Actor, what: str) -> None:
+    if actor.role not in WRITE_ROLES[what]:
+        raise Forbidden("无权执行此操作", f"role {actor.role.value} may not {what.replace('_', ' ')}")
+
+
+def is_unit_scoped(actor: Actor) -> bool:
+    """Unit staff see and act on their own unit's orders and those of the units below it."""
+    return actor.role in UNIT_ROLES

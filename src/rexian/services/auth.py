@@ -1,0 +1,74 @@
+"""Users, roles and API tokens. Tokens are stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from rexian.domain.access import check_write
+from rexian.domain.errors import InvalidInput, NotFound
+from rexian.domain.vocabulary import Role
+from rexian.domain.workorder import Actor
+from rexian.services.context import Hotline
+
+_hasher = PasswordHasher()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_user(hl: Hotline, name: str, role: Role, actor: Actor, unit_code: str | None = None,
+             password: str | None = None) -> int:
+    check_write(actor, "manage_users")
+    if role in (Role.UNIT_STAFF, Role.UNIT_ADMIN) and not unit_code:
+        raise InvalidInput("单位用户必须指定所属单位", "unit users need --unit")
+    with hl.uow.begin(write=True) as tx:
+        if tx.users.by_name(name) is not None:
+            raise InvalidInput(f"用户已存在：{name}", f"user already exists: {name}")
+        if unit_code and tx.units.get(unit_code) is None:
+            raise InvalidInput(f"单位不存在：{unit_code}", f"unknown unit: {unit_code}")
+        now = hl.clock.now()
+        user_id = tx.users.add(name, role, unit_code, now, _hasher.hash(password) if password else None)
+        tx.audit.record(now, actor.name, "user.add", "user", str(user_id), {"name": name, "role": role.value,
+                                                                             "unit": unit_code})
+        tx.commit()
+    return user_id
+
+
+def issue_token(hl: Hotline, name: str, actor: Actor) -> str:
+    """A new bearer token for user `name`; only its hash is kept."""
+    check_write(actor, "manage_users")
+    token = secrets.token_urlsafe(32)
+    with hl.uow.begin(write=True) as tx:
+        user = tx.users.by_name(name)
+        if user is None:
+            raise NotFound(f"用户不存在：{name}", f"no such user: {name}")
+        now = hl.clock.now()
+        tx.users.add_token(user.id, token_hash(token), now)
+        tx.audit.record(now, actor.name, "token.issue", "user", str(user.id), {})
+        tx.commit()
+    return token
+
+
+def actor_for_token(hl: Hotline, token: str) -> Actor | None:
+    with hl.uow.begin() as tx:
+        user = tx.users.by_token_hash(token_hash(token))
+    if user is None or not user.active:
+        return None
+    return Actor(user.name, user.role, user.unit_code)
+
+
+def actor_for_password(hl: Hotline, name: str, password: str) -> Actor | None:
+    with hl.uow.begin() as tx:
+        user = tx.users.by_name(name)
+    if user is None or not user.active or not user.password_hash:
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return Actor(user.name, user.role, user.unit_code)

@@ -1,0 +1,75 @@
+"""The hotline's running context: the adapters bootstrap chose, handed to every use case."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from threading import Lock
+from typing import Any
+
+from rexian.adapters.db.uow import SqlUnitOfWork
+from rexian.domain.calendar import WorkingCalendar
+from rexian.domain.clock import Clock
+from rexian.domain.sla import DeadlinePolicy, TimeLimits
+from rexian.domain.workorder import Action, WorkOrder
+
+
+@dataclass(frozen=True)
+class CityProfile:
+    """The city this hotline serves: its name and the prefix of its tracking codes."""
+
+    key: str  # e.g. guangzhou
+    name: str  # e.g. 广州市
+    code_prefix: str  # e.g. GZ
+
+
+@dataclass
+class Hotline:
+    uow: SqlUnitOfWork
+    clock: Clock
+    city: CityProfile
+    limits: TimeLimits = field(default_factory=TimeLimits)
+    analyser: Callable[[WorkOrder], Any] | None = None  # intake intelligence: category, place, unit
+    router: Callable[[WorkOrder], Any] | None = None  # the dispatch decision for an existing order
+    listeners: list[Callable[[WorkOrder, Action], None]] = field(default_factory=list)
+    _policy: DeadlinePolicy | None = None
+    _unit_names: dict[str, str] | None = None
+    _lock: Lock = field(default_factory=Lock)
+
+    def policy(self) -> DeadlinePolicy:
+        """The deadline policy on the working calendar loaded from the database (cached)."""
+        with self._lock:
+            if self._policy is None:
+                with self.uow.begin() as tx:
+                    days = tx.calendar.days()
+                self._policy = DeadlinePolicy(WorkingCalendar.from_days(days), self.limits)
+            return self._policy
+
+    def unit_names(self) -> dict[str, str]:
+        """Unit code → name, cached until units change."""
+        if self._unit_names is None:
+            with self.uow.begin() as tx:
+                self._unit_names = {u.code: u.name for u in tx.units.all()}
+        return self._unit_names
+
+    def units_changed(self) -> None:
+        self._unit_names = None
+
+    def calendar_changed(self) -> None:
+        with self._lock:
+            self._policy = None
+
+    def analyse(self, order: WorkOrder) -> Any:
+        return self.analyser(order) if self.analyser else None
+
+    def route(self, order: WorkOrder) -> Any:
+        return self.router(order) if self.router else None
+
+    def after_commit(self, order: WorkOrder, action: Action) -> None:
+        """Side effects (notifications) run after the commit and never undo it."""
+        for listener in self.listeners:
+            try:
+                listener(order, action)
+            except Exception:  # noqa: BLE001 - a failing notifier must not fail the use case
+                logging.getLogger(__name__).exception("after-commit listener failed")

@@ -1,0 +1,274 @@
+"""Work-order use cases: one function each, one transaction each, events written with the change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from rexian.adapters.db.repositories import OrderFilter
+from rexian.adapters.db.uow import Transaction
+from rexian.domain.access import check_action, check_write, is_unit_scoped
+from rexian.domain.clock import LOCAL_TZ
+from rexian.domain.errors import ConcurrencyConflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from rexian.domain.sla import DeadlinePolicy
+from rexian.domain.units import UnitKind
+from rexian.domain.vocabulary import AppealType, Channel, Satisfaction, Urgency
+from rexian.domain.workorder import SYSTEM, Action, Actor, Caller, Location, WorkOrder
+from rexian.services.context import Hotline
+
+
+@dataclass
+class AppealIntake:
+    """What a citizen, an agent or another system hands in."""
+
+    content: str
+    channel: Channel
+    title: str | None = None
+    appeal_type: AppealType | None = None
+    urgency: Urgency = Urgency.NORMAL
+    caller: Caller = field(default_factory=Caller)
+    address: str | None = None
+    lat: float | None = None
+    long: float | None = None
+    district: str | None = None
+    street: str | None = None
+    category: str | None = None
+    received_at: datetime | None = None
+    external_ref: str | None = None
+    auto_dispatch: bool = True
+
+
+class IntakeAnalysis(Protocol):
+    category: str | None
+    category_confidence: float | None
+    district: str | None
+    street: str | None
+    community: str | None
+    appeal_type: AppealType | None
+    decision: Any  # rexian.domain.routing.DispatchDecision | None
+
+
+def _title_from(content: str) -> str:
+    first = content.strip().splitlines()[0] if content.strip() else ""
+    return first[:40] + ("…" if len(first) > 40 else "")
+
+
+def new_order(hl: Hotline, tx: Transaction, intake: AppealIntake, actor: Actor) -> WorkOrder:
+    """Build, analyse and (when sure) dispatch a new order inside an open transaction."""
+    if not intake.content or not intake.content.strip():
+        raise InvalidInput("诉求内容不能为空", "content is required")
+    received_at = intake.received_at or hl.clock.now()
+    prefix = f"{hl.city.code_prefix}{received_at.astimezone(LOCAL_TZ):%Y%m%d}"
+    order = WorkOrder(
+        code=tx.orders.next_code(prefix), channel=intake.channel,
+        appeal_type=intake.appeal_type or AppealType.HELP, urgency=intake.urgency,
+        title=(intake.title or "").strip() or _title_from(intake.content), content=intake.content.strip(),
+        received_at=received_at, caller=intake.caller,
+        location=Location(intake.address, intake.district, intake.street, None, intake.lat, intake.long),
+        category=intake.category, external_ref=intake.external_ref,
+    )
+    analysis = hl.analyse(order) if hl.analyser and intake.auto_dispatch else None
+    if analysis is not None:
+        _apply_analysis(order, analysis, intake)
+    order.receive(actor, hl.policy())
+    decision = getattr(analysis, "decision", None)
+    if decision is not None:
+        if decision.unit_code and not decision.needs_review:
+            order.dispatch(SYSTEM, received_at, decision.unit_code, hl.policy(), decision.explanation,
+                           decision.confidence)
+        else:
+            order.queue_for_review(SYSTEM, received_at, decision.explanation, decision.confidence)
+    return order
+
+
+def _apply_analysis(order: WorkOrder, analysis: IntakeAnalysis, intake: AppealIntake) -> None:
+    if not intake.category and analysis.category:
+        order.category, order.category_confidence = analysis.category, analysis.category_confidence
+    loc = order.location
+    if not loc.district:
+        loc.district, loc.street = analysis.district, loc.street or analysis.street
+    loc.community = loc.community or analysis.community
+    if intake.appeal_type is None and analysis.appeal_type is not None:
+        order.appeal_type = analysis.appeal_type
+
+
+def file_appeal(hl: Hotline, intake: AppealIntake, actor: Actor, idempotency_key: str | None = None
+                ) -> tuple[WorkOrder, bool]:
+    """受理: store a new order (and dispatch it when the router is sure). Returns (order, created).
+
+    With an idempotency key a retried call returns the order the first call created.
+    """
+    check_write(actor, "intake")
+    if idempotency_key:
+        with hl.uow.begin() as tx:
+            existing = tx.orders.find_by_idempotency_key(idempotency_key)
+            if existing is not None:
+                return existing, False
+    with hl.uow.begin(write=True) as tx:
+        if idempotency_key:  # checked again under the write lock
+            existing = tx.orders.find_by_idempotency_key(idempotency_key)
+            if existing is not None:
+                return existing, False
+        order = new_order(hl, tx, intake, actor)
+        tx.orders.add(order, idempotency_key)
+        tx.commit()
+    return order, True
+
+
+# -- actions -----------------------------------------------------------------------------------------
+
+Handler = Callable[[Hotline, Transaction, WorkOrder, Actor, datetime, dict[str, Any]], None]
+
+
+def _unit(tx: Transaction, code: str | None) -> str:
+    if not code:
+        raise InvalidInput("缺少承办单位", "unit_code is required")
+    if tx.units.get(code) is None:
+        raise InvalidInput(f"承办单位不存在：{code}", f"unknown unit: {code}")
+    return code
+
+
+def _dispatch(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime, p: dict[str, Any]) -> None:
+    code, explanation, confidence = p.get("unit_code"), p.get("explanation") or "", None
+    if not code:  # let the router decide
+        decision = hl.route(o)
+        if decision is None or not decision.unit_code:
+            raise RuleViolation("无法自动确定承办单位，请指定", "the router could not fix a unit: give unit_code")
+        code, explanation, confidence = decision.unit_code, decision.explanation, decision.confidence
+    o.dispatch(a, at, _unit(tx, code), hl.policy(), explanation or f"人工派单：{a.name}", confidence)
+
+
+def _pass_down(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime, p: dict[str, Any]) -> None:
+    lower = _unit(tx, p.get("unit_code"))
+    if lower == o.unit_code or lower not in tx.units.subtree_codes(o.unit_code or ""):
+        raise RuleViolation("只能下派给本单位的下级单位", "an order can only be passed down to a unit below")
+    o.pass_down(a, at, lower, hl.policy(), p.get("reason") or "")
+
+
+def _backstop(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime, p: dict[str, Any]) -> None:
+    code = p.get("unit_code")
+    if not code:
+        district = o.location.district
+        matches = [u for u in tx.units.all() if u.kind == UnitKind.DISTRICT and u.district == district]
+        if not district or not matches:
+            raise RuleViolation("工单所在区不明，请指定兜底单位",
+                                "the order's district is unknown: give the backstop unit_code")
+        code = matches[0].code
+    o.backstop(a, at, _unit(tx, code), hl.policy(), p.get("reason") or "")
+
+
+def _merge(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime, p: dict[str, Any]) -> None:
+    master_id = p.get("master_id")
+    master = tx.orders.get(master_id) if master_id else None
+    if master is None:
+        raise InvalidInput("主工单不存在", "master order not found")
+    o.merge_into(a, at, master, p.get("reason") or "")
+    tx.orders.save(master, at)
+
+
+HANDLERS: dict[Action, Handler] = {
+    Action.DISPATCH: _dispatch,
+    Action.PASS_DOWN: _pass_down,
+    Action.BACKSTOP: _backstop,
+    Action.MERGE: _merge,
+    Action.SIGN: lambda hl, tx, o, a, at, p: o.sign(a, at),
+    Action.REPLY: lambda hl, tx, o, a, at, p: o.reply(a, at, p.get("text") or "", hl.policy()),
+    Action.RETURN: lambda hl, tx, o, a, at, p: o.return_(a, at, p.get("reason") or "", p.get("legal_basis") or "",
+                                                         hl.policy(), p.get("suggested_unit")),
+    Action.REASSIGN: lambda hl, tx, o, a, at, p: o.reassign(a, at, _unit(tx, p.get("unit_code")), hl.policy(),
+                                                            p.get("reason") or ""),
+    Action.JOINT_REVIEW: lambda hl, tx, o, a, at, p: o.refer_to_joint_review(
+        a, at, [_unit(tx, u) for u in p.get("units") or []], p.get("reason") or ""),
+    Action.DECIDE: lambda hl, tx, o, a, at, p: o.decide(a, at, _unit(tx, p.get("unit_code")), hl.policy(),
+                                                        p.get("reason") or ""),
+    Action.EXTEND: lambda hl, tx, o, a, at, p: o.request_extension(a, at, int(p.get("working_days") or 0),
+                                                                   p.get("reason") or ""),
+    Action.APPROVE_EXTENSION: lambda hl, tx, o, a, at, p: o.approve_extension(a, at, hl.policy(),
+                                                                              p.get("reason") or ""),
+    Action.REJECT_EXTENSION: lambda hl, tx, o, a, at, p: o.reject_extension(a, at, p.get("reason") or ""),
+    Action.SUSPEND: lambda hl, tx, o, a, at, p: o.suspend(a, at, p.get("reason") or ""),
+    Action.RESUME: lambda hl, tx, o, a, at, p: o.resume(a, at, hl.policy(), p.get("reason") or ""),
+    Action.REMIND: lambda hl, tx, o, a, at, p: o.remind(a, at, p.get("reason") or ""),
+    Action.SUPERVISE: lambda hl, tx, o, a, at, p: o.supervise(a, at, p.get("reason") or ""),
+    Action.CALLBACK: lambda hl, tx, o, a, at, p: o.callback(a, at, Satisfaction(p["satisfaction"]),
+                                                            p.get("note") or ""),
+    Action.REOPEN: lambda hl, tx, o, a, at, p: o.reopen(a, at, hl.policy(), p.get("reason") or ""),
+    Action.WITHDRAW: lambda hl, tx, o, a, at, p: o.withdraw(a, at, p.get("reason") or ""),
+    Action.CLOSE: lambda hl, tx, o, a, at, p: o.close(a, at, p.get("reason") or ""),
+    Action.ANSWER: lambda hl, tx, o, a, at, p: o.answer(a, at, p.get("answer") or "", p.get("article_id")),
+    Action.TRANSFER: lambda hl, tx, o, a, at, p: o.transfer(a, at, p.get("service") or "", p.get("reason") or ""),
+}
+
+
+def scope_of(tx: Transaction, actor: Actor) -> list[str] | None:
+    """The unit codes a unit user may see (None: no restriction)."""
+    if not is_unit_scoped(actor):
+        return None
+    if not actor.unit_code:
+        return []
+    return tx.units.subtree_codes(actor.unit_code)
+
+
+def _check_scope(tx: Transaction, actor: Actor, order: WorkOrder) -> None:
+    scope = scope_of(tx, actor)
+    if scope is not None and order.unit_code not in scope:
+        raise Forbidden("无权访问其他单位的工单", "this order belongs to another unit")
+
+
+def perform(hl: Hotline, order_id: int, action: Action, actor: Actor, payload: dict[str, Any] | None = None,
+            expected_version: int | None = None) -> WorkOrder:
+    """Carry out one action on one order, in one transaction, with its event."""
+    check_action(actor, action)
+    handler = HANDLERS.get(action)
+    if handler is None:
+        raise InvalidInput(f"不支持的操作：{action.value}", f"unsupported action: {action.value}")
+    with hl.uow.begin(write=True) as tx:
+        order = tx.orders.get(order_id)
+        if order is None:
+            raise NotFound("工单不存在", "work order not found")
+        _check_scope(tx, actor, order)
+        if expected_version is not None and expected_version != order.version:
+            raise ConcurrencyConflict("工单已被他人修改，请刷新后重试",
+                                      "the work order was changed by someone else: reload and retry")
+        now = hl.clock.now()
+        handler(hl, tx, order, actor, now, payload or {})
+        tx.orders.save(order, now)
+        tx.commit()
+    hl.after_commit(order, action)
+    return order
+
+
+def get_order(hl: Hotline, order_id: int, actor: Actor) -> tuple[WorkOrder, list[dict[str, Any]]]:
+    with hl.uow.begin() as tx:
+        order = tx.orders.get(order_id)
+        if order is None:
+            raise NotFound("工单不存在", "work order not found")
+        _check_scope(tx, actor, order)
+        return order, tx.orders.events(order_id)
+
+
+def list_orders(hl: Hotline, actor: Actor, f: OrderFilter, limit: int, offset: int) -> tuple[list[WorkOrder], int]:
+    with hl.uow.begin() as tx:
+        scope = scope_of(tx, actor)
+        if scope is not None:
+            f = OrderFilter(**{**f.__dict__, "unit_codes": scope})
+        return tx.orders.query(f, limit, offset)
+
+
+def sweep_deadlines(hl: Hotline, batch: int = 500) -> dict[str, int]:
+    """Mark late orders (reminder on a late sign-for, supervision on a late reply). Idempotent."""
+    counts = {"orders": 0, "sign": 0, "reply": 0}
+    while True:
+        with hl.uow.begin(write=True) as tx:
+            now = hl.clock.now()
+            due = tx.orders.due_for_sweep(now, batch)
+            for order in due:
+                for kind in order.mark_overdue(now):
+                    counts[kind] += 1
+                tx.orders.save(order, now)
+            tx.commit()
+        counts["orders"] += len(due)
+        if len(due) < batch:
+            return counts
