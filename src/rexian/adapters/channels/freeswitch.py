@@ -32,7 +32,6 @@ from rexian.domain.callcentre.events import (
     AgentLoggedOut,
     AgentNotReady,
     AgentReady,
-    Assignment,
     CallAbandoned,
     CallAnswered,
     CallEnded,
@@ -161,7 +160,9 @@ class FreeSwitchAdapter:
         if leg is not None:
             return f"bgapi uuid_bridge {decision.call_id} {leg}\n\n"
         agent = decision.agent_id
-        return f"bgapi uuid_transfer {decision.call_id} set:rexian_agent={agent},bridge:user/{agent} inline\n\n"
+        return (
+            f"bgapi uuid_transfer {decision.call_id} set:rexian_agent={agent},bridge:user/{agent} inline\n\n"
+        )
 
     # ---- channel events ----------------------------------------------------------------------
 

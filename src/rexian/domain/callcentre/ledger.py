@@ -140,7 +140,8 @@ class ServiceLevelLedger:
             if key is not None:
                 groups[truncate(record.offered_at), key].append(record)
         return [
-            HistoryRow(start, key, totals(rows, self.within_s)) for (start, key), rows in sorted(groups.items())
+            HistoryRow(start, key, totals(rows, self.within_s))
+            for (start, key), rows in sorted(groups.items())
         ]
 
 

@@ -410,7 +410,10 @@ class CallCentre:
         """The agent leaves the call and starts after-call work on it."""
         agent = self.agents[call.agent_id]  # type: ignore[index]
         agent.state, agent.since, agent.call_id, agent.acw_call = (
-            AgentState.AFTER_CALL_WORK, now, None, call.record,
+            AgentState.AFTER_CALL_WORK,
+            now,
+            None,
+            call.record,
         )
         call.record.ended_at = now
         if call.state in (CallState.ENDED, CallState.TRANSFERRED_OUT):
@@ -433,7 +436,9 @@ class CallCentre:
         if call is None:
             raise CallCentreError(f"unknown or finished call {call_id}")
         if call.state not in states:
-            raise CallCentreError(f"call {call_id} is {call.state}, expected one of {[s.value for s in states]}")
+            raise CallCentreError(
+                f"call {call_id} is {call.state}, expected one of {[s.value for s in states]}"
+            )
         return call
 
     def _agent(self, agent_id: str) -> Agent:

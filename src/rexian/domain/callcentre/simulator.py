@@ -58,8 +58,9 @@ class CallerMix:
     emergency_share: float = 0.002  # answered calls passed on to 110
 
 
-MANDARIN_ONLY = CallerMix(vulnerable_share=0.0, repeat_share=0.0, languages={MANDARIN: 1.0}, topics={},
-                          emergency_share=0.0)
+MANDARIN_ONLY = CallerMix(
+    vulnerable_share=0.0, repeat_share=0.0, languages={MANDARIN: 1.0}, topics={}, emergency_share=0.0
+)
 
 # skill sets of the agent pool and their shares; agents log in in pool order
 DEFAULT_AGENT_SKILLS: tuple[tuple[frozenset[str], float], ...] = (
@@ -127,8 +128,13 @@ def _skill_pool(shares: Sequence[tuple[frozenset[str], float]], size: int) -> li
 
 
 class _Simulation:
-    def __init__(self, calls_per_slot: Sequence[float], roster: Sequence[int], config: SimulationConfig,
-                 start: datetime) -> None:
+    def __init__(
+        self,
+        calls_per_slot: Sequence[float],
+        roster: Sequence[int],
+        config: SimulationConfig,
+        start: datetime,
+    ) -> None:
         self.config, self.start, self.roster = config, start, list(roster)
         self.now_s = 0.0
         self.centre = CallCentre(clock=lambda: self._at(self.now_s), policy=config.policy)
@@ -144,10 +150,15 @@ class _Simulation:
             mu = math.log(config.talk_mean_s) - config.talk_sigma**2 / 2
             talk = rng.lognormal(mu, config.talk_sigma, n)
         acw = rng.exponential(config.acw_mean_s, n) if config.acw_mean_s > 0 else np.zeros(n)
-        patience = (rng.exponential(config.patience_mean_s, n) if config.patience_mean_s is not None
-                    else np.full(n, math.inf))
+        patience = (
+            rng.exponential(config.patience_mean_s, n)
+            if config.patience_mean_s is not None
+            else np.full(n, math.inf)
+        )
         languages = list(mix.languages)
-        language = rng.choice(len(languages), n, p=np.array(list(mix.languages.values())) / sum(mix.languages.values()))
+        language = rng.choice(
+            len(languages), n, p=np.array(list(mix.languages.values())) / sum(mix.languages.values())
+        )
         topics = [*mix.topics, None]
         topic_p = [*mix.topics.values(), 1.0 - sum(mix.topics.values())]
         topic = rng.choice(len(topics), n, p=topic_p)
@@ -171,9 +182,13 @@ class _Simulation:
         self.emergency = (rng.random(n) < mix.emergency_share).tolist()
         self.index = {f"c{i}": i for i in range(n)}
         pool_size = max(self.roster, default=0)
-        self.pool = [(f"a{i:04d}", skills) for i, skills in enumerate(_skill_pool(config.agent_skills, pool_size))]
-        self.pool += [(f"d{i:03d}", frozenset({DEDICATED, *config.mix.languages}))
-                      for i in range(config.dedicated_seats)]
+        self.pool = [
+            (f"a{i:04d}", skills) for i, skills in enumerate(_skill_pool(config.agent_skills, pool_size))
+        ]
+        self.pool += [
+            (f"d{i:03d}", frozenset({DEDICATED, *config.mix.languages}))
+            for i in range(config.dedicated_seats)
+        ]
         self.skills = dict(self.pool)
         self.heap: list[tuple[float, int, int, str]] = []
         self.seq = 0
@@ -194,10 +209,15 @@ class _Simulation:
     def run(self) -> SimulationReport:
         for slot in range(SLOTS_PER_DAY):
             self._push(slot * SLOT_S, _SLOT, str(slot))
-        for agent_id, _ in self.pool[len(self.pool) - self.config.dedicated_seats:]:
+        for agent_id, _ in self.pool[len(self.pool) - self.config.dedicated_seats :]:
             self._log_in(agent_id)
-        handlers = {_SLOT: self._slot, _END: self._end, _ACW_DONE: self._acw_done,
-                    _ABANDON: self._abandon, _TICK: self._tick}
+        handlers = {
+            _SLOT: self._slot,
+            _END: self._end,
+            _ACW_DONE: self._acw_done,
+            _ABANDON: self._abandon,
+            _TICK: self._tick,
+        }
         next_call = 0
         while self.heap or next_call < len(self.calls):
             if next_call < len(self.calls) and (not self.heap or self.calls[next_call][0] < self.heap[0][0]):
@@ -228,7 +248,9 @@ class _Simulation:
             if isinstance(decision, Assignment):
                 self.waiting.discard(decision.call_id)
                 self.free.discard(decision.agent_id)
-                more = self.centre.apply(CallAnswered(decision.call_id, decision.agent_id, self._at(self.now_s)))
+                more = self.centre.apply(
+                    CallAnswered(decision.call_id, decision.agent_id, self._at(self.now_s))
+                )
                 self._push(self.now_s + self.talk[self.index[decision.call_id]], _END, decision.call_id)
                 self._carry_out(more)
             else:
@@ -301,8 +323,10 @@ class _Simulation:
         records = ledger.records
         return SimulationReport(
             day=totals(records, within),
-            by_interval=[ledger_window_totals(ledger, self._at(s * SLOT_S), self._at((s + 1) * SLOT_S))
-                         for s in range(SLOTS_PER_DAY)],
+            by_interval=[
+                ledger_window_totals(ledger, self._at(s * SLOT_S), self._at((s + 1) * SLOT_S))
+                for s in range(SLOTS_PER_DAY)
+            ],
             vulnerable=totals((r for r in records if r.call_id in vulnerable_ids), within),
             others=totals((r for r in records if r.call_id not in vulnerable_ids), within),
             transferred_out=self.transferred_out,

@@ -49,7 +49,9 @@ def test_real_beijing_history_gives_busier_workdays_than_weekends_and_holidays()
 
 
 def test_days_without_calls_count_as_zero_in_the_average():
-    history = [datetime(2026, 3, 2, 9, 5)] * 4 + [datetime(2026, 3, 16, 9, 20)] * 2  # Mondays, one empty between
+    history = [datetime(2026, 3, 2, 9, 5)] * 4 + [
+        datetime(2026, 3, 16, 9, 20)
+    ] * 2  # Mondays, one empty between
     monday = CallForecast.from_history(history).for_day(date(2026, 3, 23))
     assert monday[18] == pytest.approx((4 + 0 + 2) / 3)
 

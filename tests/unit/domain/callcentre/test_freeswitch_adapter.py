@@ -50,7 +50,11 @@ def parse(chunk: int) -> list:
 @pytest.mark.parametrize("chunk", [1, 7, 4096])
 def test_messages_are_framed_the_same_however_the_bytes_arrive(chunk):
     messages = parse(chunk)
-    assert [m.content_type or m.name for m in messages][:3] == ["auth/request", "command/reply", "command/reply"]
+    assert [m.content_type or m.name for m in messages][:3] == [
+        "auth/request",
+        "command/reply",
+        "command/reply",
+    ]
     assert messages[-1].content_type == "text/disconnect-notice"
     assert messages[-1].body.startswith("Disconnected, goodbye.")
     assert len(messages) == len(parse(len(RECORDING)))

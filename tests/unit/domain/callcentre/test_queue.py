@@ -36,8 +36,14 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def offer(call_id: str, t: float = 0, language: str = MANDARIN, topic: str | None = None,
-          flags: frozenset[CallerFlag] = frozenset(), number: str = "13800000000") -> CallOffered:
+def offer(
+    call_id: str,
+    t: float = 0,
+    language: str = MANDARIN,
+    topic: str | None = None,
+    flags: frozenset[CallerFlag] = frozenset(),
+    number: str = "13800000000",
+) -> CallOffered:
     return CallOffered(call_id, number, "12345", language, at(t), flags, topic)
 
 
@@ -127,8 +133,10 @@ def test_dedicated_seats_do_not_take_ordinary_calls(centre):
 
 def test_the_caller_registry_flags_registered_older_callers(centre):
     registered = {"02088880000"}
-    centre = CallCentre(clock=lambda: at(0),
-                        registry=lambda n: frozenset({CallerFlag.ELDERLY}) if n in registered else frozenset())
+    centre = CallCentre(
+        clock=lambda: at(0),
+        registry=lambda n: frozenset({CallerFlag.ELDERLY}) if n in registered else frozenset(),
+    )
     centre.apply(offer("young", 0, number="13900000000"))
     centre.apply(offer("old", 1, number="02088880000"))
     assert login(centre, "a1", {MANDARIN}, t=2) == [Assignment("old", "a1")]

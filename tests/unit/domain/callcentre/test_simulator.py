@@ -11,8 +11,9 @@ from rexian.domain.callcentre.simulator import MANDARIN_ONLY, SimulationConfig, 
 
 def erlang_world(aht_s: float, seed: int = 1) -> SimulationConfig:
     """Erlang C's world: one skill, exponential handling, no wrap-up, nobody hangs up."""
-    return SimulationConfig(talk_mean_s=aht_s, talk_sigma=None, acw_mean_s=0, patience_mean_s=None,
-                            mix=MANDARIN_ONLY, seed=seed)
+    return SimulationConfig(
+        talk_mean_s=aht_s, talk_sigma=None, acw_mean_s=0, patience_mean_s=None, mix=MANDARIN_ONLY, seed=seed
+    )
 
 
 @pytest.mark.parametrize("agents", [25, 23])
@@ -62,4 +63,7 @@ def test_calls_reach_110_at_most_once_in_a_simulated_day(busy_day):
 def test_fewer_agents_mean_more_abandoned_calls():
     calls = [60.0] * 48
     config = SimulationConfig(seed=5)
-    assert simulate_day(calls, [6] * 48, config).day.abandoned > simulate_day(calls, [10] * 48, config).day.abandoned
+    assert (
+        simulate_day(calls, [6] * 48, config).day.abandoned
+        > simulate_day(calls, [10] * 48, config).day.abandoned
+    )
