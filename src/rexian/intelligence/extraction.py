@@ -69,7 +69,8 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^(?:(010|02\d)([1-9]\d{7})|(0[3-9]\d{2})([1-9]\d{6,7}))$")
 _SERVICE = re.compile(r"^[48]00\d{7}$")
 _LOCAL = re.compile(r"^[2-8]\d{6,7}$")
-_PHONE_CUE = re.compile(r"(?:电话|号码|手机|座机|拨打|致电|联系|热线|打了?)[^。！？，,]{0,6}$")
+_PHONE_CUE = re.compile(r"(?:电话|手机|座机|拨打|致电|联系|热线|打了?)[^。！？，,]{0,6}$")
+_NOT_A_NUMBER_AFTER = re.compile(r"\s?(?:元|块|万|千|百|亿|%|年|月|日|号|平方|米|吨|个|次|天|岁)")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -85,25 +86,27 @@ def id_number_valid(number: str) -> bool:
     return _ID_CHECK[sum(int(c) * w for c, w in zip(number, _ID_WEIGHTS, strict=False)) % 11] == number[17]
 
 
-def _as_phone(digits: str, arabic: bool, cued: bool) -> str | None:
+def _as_phone(digits: str, cued: bool) -> str | None:
     if _MOBILE.match(digits) or _SERVICE.match(digits):
         return digits
     if m := _LANDLINE.match(digits):
         area, local = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         return f"{area}-{local}"
-    if arabic and cued and _LOCAL.match(digits):
+    if cued and _LOCAL.match(digits):
         return digits
     return None
 
 
-def _digit_groups(text: str) -> list[tuple[list[tuple[str, bool]], bool]]:
-    """Each run of digits as its groups: (digits with X upper-cased, written in Arabic digits)."""
+def _digit_groups(text: str) -> list[tuple[list[str], bool]]:
+    """Each run of digits as its groups (X upper-cased), and whether a phone word precedes it.
+
+    The group right before a unit of money or date ("2382693元", "二零一四年") is not a number to dial.
+    """
     runs = []
     for run in _DIGIT_RUN.finditer(text):
-        groups = [
-            ("".join(_DIGIT.get(c, "X") for c in g.group()), g.group().isascii())
-            for g in _GROUP.finditer(run.group())
-        ]
+        groups = ["".join(_DIGIT.get(c, "X") for c in g.group()) for g in _GROUP.finditer(run.group())]
+        if _NOT_A_NUMBER_AFTER.match(text, run.end()):
+            groups.pop()
         runs.append((groups, _PHONE_CUE.search(text, max(0, run.start() - 12), run.start()) is not None))
     return runs
 
@@ -116,15 +119,14 @@ def _numbers(text: str) -> tuple[list[str], list[str]]:
         i = 0
         while i < len(groups):
             found: tuple[int, str, str] | None = None
-            digits, arabic = "", True
+            digits = ""
             for j in range(i, len(groups)):
-                digits += groups[j][0]
-                arabic = arabic and groups[j][1]
+                digits += groups[j]
                 if len(digits) > 18:
                     break
                 if len(digits) == 18 and id_number_valid(digits):
                     found = (j, "id", digits)
-                elif "X" not in digits and (phone := _as_phone(digits, arabic, cued and j == i)):
+                elif "X" not in digits and (phone := _as_phone(digits, cued and i == 0)):
                     found = (j, "phone", phone)
             if found is None:
                 i += 1
@@ -390,7 +392,7 @@ def urgency(text: str, emergency: EmergencyAssessment) -> str:
 
 _ADDRESS = re.compile(
     r"(?:住在|家住|住|位于|地址[是在为]?[：:]?|在)"
-    r"(?P<addr>[\u4e00-\u9fff0-9A-Za-z\-]{2,24}(?:路|街|大道|巷|村|小区|花园|苑|广场|大厦|市场|[0-9一二三四五六七八九十]+(?:号楼|栋|号|室)))"
+    r"(?P<addr>[\u4e00-\u9fff0-9A-Za-z\-]{2,24}(?:路|街道|街|大道|巷|村|小区|花园|苑|广场|大厦|市场|[0-9一二三四五六七八九十]+(?:号楼|栋|号|室)))"
 )
 _SPEAKER = re.compile(r"^\s*(坐席|客服|话务员|接线员|工作人员|agent|市民|来电人|caller)\s*[:：]\s*", re.IGNORECASE)
 _AGENT = {"坐席", "客服", "话务员", "接线员", "工作人员", "agent"}

@@ -44,14 +44,20 @@ HUAYU_ORDER = (
         ("市教育局举报电话：0746-8211562", "0746-8211562"),  # Teddy 附件2 test set
         ("自己拨打爱奇艺热线4009237171和打不通", "4009237171"),  # Beijing 主要内容
         ("多次拨打通州区台湖镇社保所电话61537001，一直打不通", "61537001"),  # Beijing, local number
+        ("依约交购土地款100万元(发票号码6008937、6008938)", None),  # Teddy 附件4: invoice numbers
     ],
 )
 def test_phones_are_found_in_digits_words_and_groups(said, phone):
-    assert extract_phones(said) == [phone]
+    assert extract_phones(said) == ([phone] if phone else [])
 
 
 def test_two_numbers_in_a_row_stay_two_numbers():
     assert extract_phones("138-0013-8000，还有020-12345678") == ["13800138000", "020-12345678"]
+
+
+def test_a_year_after_a_spaced_number_does_not_swallow_it():
+    # Teddy 附件3: "杨永 132 0312 2222 二零一四年"
+    assert extract_phones("江大海139 0748 2667 杨永 132 0312 2222 二零一四年") == ["13907482667", "13203122222"]
 
 
 @pytest.mark.parametrize(
@@ -68,8 +74,11 @@ def test_dates_amounts_codes_and_placeholders_are_not_phones(text):
     assert extract_phones(text) == []
 
 
-def test_a_bare_local_number_needs_a_phone_word_before_it():
-    assert extract_phones("总价1020408元") == []
+def test_a_local_number_needs_a_phone_word_before_it_and_no_unit_after_it():
+    assert extract_phones("举报电话8663333没人接") == ["8663333"]  # Teddy 附件3
+    assert extract_phones("我的电话是五三幺，零2七五，幺") == ["53102751"]
+    assert extract_phones("规划面积是1020408平方") == []
+    assert extract_phones("汪财胜打了2382693元借条给我") == []  # Teddy 附件3: an amount, not a number
 
 
 def test_id_numbers_are_checked_and_masked():
