@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -33,23 +34,54 @@ def postgres_server_url() -> Iterator[str]:
     server.cleanup()
 
 
+def _prepare(url: str) -> None:
+    """Migrate and load the demo city (Guangzhou) once; tests copy the result."""
+    from rexian.adapters.db.migrate import upgrade
+    from rexian.bootstrap import bootstrap
+    from rexian.config import Settings
+    from rexian.domain.vocabulary import Role
+    from rexian.domain.workorder import Actor
+    from rexian.services.cities import load_city_into
+
+    upgrade(url)
+    hl = bootstrap(Settings(database_url=url), intelligence=False)
+    load_city_into(hl, "guangzhou", Actor("test-setup", Role.ADMIN))
+    hl.uow.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _prepare(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server_url: str) -> str:
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql('CREATE DATABASE "rexian_template"')
+    admin.dispose()
+    _prepare(make_url(postgres_server_url).set(database="rexian_template").render_as_string(hide_password=False))
+    return "rexian_template"
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database on each backend."""
-    from rexian.adapters.db.migrate import upgrade
-
+    """A fresh, migrated database with the demo city's units and rules, on each backend."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rexian.db'}"
-    else:
-        server_url = request.getfixturevalue("postgres_server_url")
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        admin.dispose()
-        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
+        path = tmp_path / "rexian.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server_url = request.getfixturevalue("postgres_server_url")
+    template = request.getfixturevalue("postgres_template")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    admin.dispose()
+    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from rexian.domain.clock import FixedClock
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Actor
 from rexian.services.auth import add_user, issue_token
-from rexian.services.cities import load_city_into
 from rexian.services.context import Hotline
 from rexian.web.app import create_app
 
@@ -36,7 +35,6 @@ USERS = {
 @pytest.fixture
 def hotline(database_url: str, clock: FixedClock) -> Iterator[Hotline]:
     hl = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)
-    load_city_into(hl, "guangzhou", ROOT)
     yield hl
     hl.uow.engine.dispose()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from tests.integration.conftest import LIEDE, SHIPAI, TIANHE, auth
 
 from rexian.domain.clock import FixedClock
-from tests.integration.conftest import LIEDE, SHIPAI, TIANHE, auth
 
 
 def file_order(client: TestClient, token: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from rexian.domain.privacy import mask_id_number
 from rexian.intelligence.emergency import EmergencyAssessment, assess
 from rexian.intelligence.merchants import MerchantRegistry
 from rexian.intelligence.text import clean_text
@@ -144,19 +145,6 @@ def extract_phones(text: str) -> list[str]:
 def extract_id_numbers(text: str) -> list[str]:
     """Valid 18-character resident ID numbers, in order."""
     return _numbers(clean_text(text))[1]
-
-
-def mask_phone(phone: str) -> str:
-    """138****8000; a landline keeps its area code and last four digits (020-****5678)."""
-    area, _, local = phone.rpartition("-")
-    if area:
-        return f"{area}-{'*' * (len(local) - 4)}{local[-4:]}"
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else "*" * (len(phone) - 4) + phone[-4:]
-
-
-def mask_id_number(number: str) -> str:
-    """110105********1234: region kept, birth date and sequence hidden."""
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
 # --- the caller's name -----------------------------------------------------------------------------

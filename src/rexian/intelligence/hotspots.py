@@ -190,9 +190,9 @@ def _cluster(rows: np.ndarray, matrix: csr_matrix, similarity: float, merge: flo
 def _jieba_analyse():
     from jieba import analyse
 
-    from rexian.intelligence.text import _jieba
+    from rexian.intelligence.text import jieba_instance
 
-    _jieba()
+    jieba_instance()
     return analyse
 
 

@@ -334,9 +334,9 @@ def _readings(char: str) -> tuple[frozenset[str], frozenset[str]]:
 @lru_cache(maxsize=4096)
 def _word_frequency(word: str) -> int:
     """How common `word` is in jieba's dictionary: "但是" before 公司 is not a brand."""
-    from rexian.intelligence.text import _jieba
+    from rexian.intelligence.text import jieba_instance
 
-    return _jieba().dt.FREQ.get(word) or 0
+    return jieba_instance().dt.FREQ.get(word) or 0
 
 
 # --- reading tables ------------------------------------------------------------------------------

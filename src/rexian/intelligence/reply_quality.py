@@ -68,9 +68,9 @@ def _calendar() -> WorkingCalendar:
 def _analyse():
     from jieba import analyse
 
-    from rexian.intelligence.text import _jieba
+    from rexian.intelligence.text import jieba_instance
 
-    _jieba()
+    jieba_instance()
     return analyse
 
 

@@ -25,7 +25,7 @@ def clean_text(text: str | None) -> str:
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def jieba_instance():
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -35,4 +35,4 @@ def _jieba():
 
 def tokenize(text: str) -> list[str]:
     """Words of `text` by jieba (precise mode), spaces dropped."""
-    return [w for w in _jieba().lcut(clean_text(text)) if w.strip()]
+    return [w for w in jieba_instance().lcut(clean_text(text)) if w.strip()]

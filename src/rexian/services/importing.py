@@ -88,7 +88,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
 
         return header, xlsx_rows()
     if path.suffix.lower() == ".csv" or suffixes.endswith(".csv.gz"):
-        raw = gzip.open(path, "rb").read() if path.suffix.lower() == ".gz" else path.read_bytes()
+        raw = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else path.read_bytes()
         text = raw.decode("utf-8-sig")
         reader = csv.DictReader(io.StringIO(text, newline=""))
         return [h.strip() for h in reader.fieldnames or []], ({k.strip(): v or "" for k, v in r.items() if k}

@@ -1,14 +1,14 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 00:05:44.224335
 """
 
-from alembic import op
 import sqlalchemy as sa
-import rexian.adapters.db.tables
+from alembic import op
 
+import rexian.adapters.db.tables
 
 revision = '0001'
 down_revision = None
