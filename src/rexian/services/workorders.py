@@ -12,7 +12,6 @@ from rexian.adapters.db.uow import Transaction
 from rexian.domain.access import check_action, check_write, is_unit_scoped
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import ConcurrencyConflict, Forbidden, InvalidInput, NotFound, RuleViolation
-from rexian.domain.sla import DeadlinePolicy
 from rexian.domain.units import UnitKind
 from rexian.domain.vocabulary import AppealType, Channel, Satisfaction, Urgency
 from rexian.domain.workorder import SYSTEM, Action, Actor, Caller, Location, WorkOrder

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
-
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,7 +27,7 @@ from rexian.domain.errors import ConcurrencyConflict
 from rexian.domain.routing import RoutingRule
 from rexian.domain.units import Unit, UnitKind
 from rexian.domain.vocabulary import AppealType, Channel, Role, Satisfaction, Urgency
-from rexian.domain.workorder import Caller, Event, Location, Status, WorkOrder
+from rexian.domain.workorder import Caller, Location, Status, WorkOrder
 
 _SCALARS = (
     "code", "title", "content", "category", "category_confidence", "unit_code", "dispatched_at", "signed_at",
