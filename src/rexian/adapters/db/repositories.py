@@ -204,6 +204,20 @@ class WorkOrderRepository:
                 if ("sign" not in o.overdue and o.status == Status.DISPATCHED and o.sign_due and o.sign_due < now)
                 or ("reply" not in o.overdue and o.reply_due and o.reply_due < now)]
 
+    def dispatch_history(self, limit: int) -> list[tuple[WorkOrder, set[str]]]:
+        """The most recent dispatched orders, each with the units that returned it."""
+        c = work_orders.c
+        recent = select(work_orders).where(c.unit_code.is_not(None)).order_by(c.id.desc()).limit(limit)
+        orders = [order_from_row(r) for r in self.conn.execute(recent)]
+        ids = select(recent.subquery().c.id)
+        e = work_order_events.c
+        returned: dict[int, set[str]] = {}
+        for order_id, data in self.conn.execute(select(e.order_id, e.data).where(
+                and_(e.action == "return", e.order_id.in_(ids)))):
+            if data and data.get("from_unit"):
+                returned.setdefault(order_id, set()).add(data["from_unit"])
+        return [(o, returned.get(o.id or 0, set())) for o in orders]
+
     def count_by_status(self) -> dict[str, int]:
         rows = self.conn.execute(select(work_orders.c.status, func.count()).group_by(work_orders.c.status))
         return {s: n for s, n in rows}
