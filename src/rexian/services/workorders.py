@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy.exc import IntegrityError
+
 from rexian.adapters.db.repositories import OrderFilter
 from rexian.adapters.db.uow import Transaction
 from rexian.domain.access import check_action, check_write, is_unit_scoped
@@ -105,14 +107,19 @@ def file_appeal(hl: Hotline, intake: AppealIntake, actor: Actor, idempotency_key
             existing = tx.orders.find_by_idempotency_key(idempotency_key)
             if existing is not None:
                 return existing, False
-    with hl.uow.begin(write=True) as tx:
-        if idempotency_key:  # checked again under the write lock
+    try:
+        with hl.uow.begin(write=True) as tx:
+            order = new_order(hl, tx, intake, actor)
+            tx.orders.add(order, idempotency_key)
+            tx.commit()
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        with hl.uow.begin() as tx:  # a concurrent retry with the same key won the race
             existing = tx.orders.find_by_idempotency_key(idempotency_key)
-            if existing is not None:
-                return existing, False
-        order = new_order(hl, tx, intake, actor)
-        tx.orders.add(order, idempotency_key)
-        tx.commit()
+        if existing is None:
+            raise
+        return existing, False
     return order, True
 
 

@@ -1,0 +1,84 @@
+"""The `rexian` command on a fresh SQLite home: every command has --help, the core ones work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from rexian.cli.main import app
+from rexian.config import DATA_DIR
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("REXIAN_HOME", str(tmp_path))
+    monkeypatch.delenv("REXIAN_DATABASE_URL", raising=False)
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    return tmp_path
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _command_paths(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for name, command in group.commands.items():
+        paths.append((*prefix, name))
+        if hasattr(command, "commands"):  # a group (typer ships its own click)
+            paths += _command_paths(command, (*prefix, name))
+    return paths
+
+
+def test_every_command_has_help():
+    root = typer.main.get_command(app)
+    paths = _command_paths(root)
+    assert ("city", "load") in paths and ("sla", "sweep") in paths
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output, path
+
+
+def test_load_cities_add_users_and_issue_tokens(home):
+    assert "306 units" in run("city", "load", "guangzhou")
+    beijing = json.loads(run("city", "load", "北京市", "--no-activate", "--json"))
+    assert beijing["key"] == "beijing" and beijing["units"] > 300 and beijing["active"] is False
+    run("user", "add", "ops", "--role", "dispatcher")
+    token = run("user", "token", "ops").strip()
+    assert len(token) > 30
+
+
+def test_an_unknown_city_is_a_clear_error_in_both_languages(home):
+    result = runner.invoke(app, ["city", "load", "atlantis"])
+    assert result.exit_code == 2 and "未找到" in result.output and "unknown city" in result.output
+
+
+def test_a_unit_user_needs_a_unit(home):
+    run("city", "load", "guangzhou")
+    result = runner.invoke(app, ["user", "add", "clerk", "--role", "unit_staff"])
+    assert result.exit_code == 2 and "unit" in result.output
+
+
+def test_import_then_sweep_as_json(home):
+    run("city", "load", "guangzhou")
+    report = json.loads(run("import", str(DATA_DIR / "beijing12345" / "workorders_2024-08_09.csv"), "--json"))
+    assert report["imported"] == 224 and report["format"] == "beijing"
+    counts = json.loads(run("sla", "sweep", "--json"))
+    assert set(counts) == {"orders", "sign", "reply"}
+
+
+def test_a_year_the_calendar_package_lacks_can_be_loaded(home, tmp_path: Path):
+    schedule = tmp_path / "2027.csv"
+    schedule.write_text("date,kind,name\n2027-01-01,holiday,元旦\n2027-02-07,workday,春节调休\n", encoding="utf-8")
+    assert "2 days loaded" in run("calendar", "load", str(schedule), "--year", "2027")
+    wrong = runner.invoke(app, ["calendar", "load", str(schedule), "--year", "2028"])
+    assert wrong.exit_code == 2 and "2028" in wrong.output
