@@ -6,7 +6,9 @@ import typer
 
 from rexian.cli import callcentre as callcentre_cli
 from rexian.cli import core
+from rexian.cli import dispatch as dispatch_cli
 from rexian.cli import extract as extract_cli
+from rexian.cli import model as model_cli
 
 app = typer.Typer(help="Rexian (热线): the 12345 hotline platform.", no_args_is_help=True)
 
@@ -19,7 +21,11 @@ app.add_typer(core.calendar_app, name="calendar")
 app.command("import")(core.import_command)
 app.command("serve")(core.serve)
 app.command("seed-demo")(core.seed_demo)
+app.command("dispatch")(dispatch_cli.dispatch)
+app.add_typer(dispatch_cli.rules_app, name="rules")
 # --- register sub-commands here ---
+app.add_typer(model_cli.app, name="model")
+app.command("classify")(model_cli.classify)
 app.add_typer(callcentre_cli.app, name="callcentre")
 app.command("extract")(extract_cli.extract)
 

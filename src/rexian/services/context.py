@@ -30,8 +30,7 @@ class Hotline:
     clock: Clock
     city: CityProfile
     limits: TimeLimits = field(default_factory=TimeLimits)
-    analyser: Callable[[WorkOrder], Any] | None = None  # intake intelligence: category, place, unit
-    router: Callable[[WorkOrder], Any] | None = None  # the dispatch decision for an existing order
+    dispatcher: Any | None = None  # intake intelligence (services.dispatching.Dispatcher), when attached
     listeners: list[Callable[[WorkOrder, Action], None]] = field(default_factory=list)
     _policy: DeadlinePolicy | None = None
     _unit_names: dict[str, str] | None = None
@@ -61,10 +60,14 @@ class Hotline:
             self._policy = None
 
     def analyse(self, order: WorkOrder) -> Any:
-        return self.analyser(order) if self.analyser else None
+        return self.dispatcher.analyse(order) if self.dispatcher else None
 
     def route(self, order: WorkOrder) -> Any:
-        return self.router(order) if self.router else None
+        return self.dispatcher.route(order) if self.dispatcher else None
+
+    def rules_changed(self) -> None:
+        if self.dispatcher:
+            self.dispatcher.reload_rules()
 
     def after_commit(self, order: WorkOrder, action: Action) -> None:
         """Side effects (notifications) run after the commit and never undo it."""

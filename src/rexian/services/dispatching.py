@@ -1,10 +1,140 @@
-"""Intake intelligence wiring: classify, locate and route each new order (filled in below)."""
+"""Intake intelligence: classify, locate and route each new order in the same request.
+
+The router learns from the hotline's own decisions: every dispatch a person makes (or confirms
+through a reassignment or a joint-review decision) is a lesson, and every return (退单) tells it
+where not to send such an order again.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any
+
+from rexian.adapters.divisions import load_city
+from rexian.domain.routing import DispatchContext, DispatchDecision, DispatchRanker, Router
+from rexian.domain.errors import RuleViolation
+from rexian.domain.vocabulary import AppealType, Channel, Urgency
+from rexian.domain.workorder import Action, Location, Status, WorkOrder
+from rexian.intelligence.location import Gazetteer, LocationResolver
 from rexian.services.context import Hotline
 
+log = logging.getLogger(__name__)
+HISTORY_LIMIT = 50_000  # most recent orders the ranker learns from at start-up
+LESSONS = {Action.DISPATCH, Action.REASSIGN, Action.DECIDE, Action.BACKSTOP}
 
-def attach_intelligence(hl: Hotline) -> None:
-    """Attach the classifier, the location resolver and the router when they are available."""
-    return None
+
+@dataclass(frozen=True)
+class IntakeAnalysis:
+    category: str | None
+    category_confidence: float | None
+    district: str | None
+    street: str | None
+    community: str | None
+    appeal_type: AppealType | None
+    decision: DispatchDecision | None
+
+
+class Dispatcher:
+    """The classifier, the location resolver and the router of one city, kept warm in memory."""
+
+    def __init__(self, hl: Hotline, classifier: Any | None, review_threshold: float = 0.5) -> None:
+        self.hl = hl
+        self.classifier = classifier
+        self.resolver = LocationResolver(Gazetteer(load_city(hl.city.name)))
+        self.ranker = DispatchRanker()
+        self.review_threshold = review_threshold
+        self._lock = Lock()
+        self.reload_rules()
+        self._learn_history()
+
+    def reload_rules(self) -> None:
+        """Rules and units are data: rebuild the router when they change (the ranker is kept)."""
+        with self.hl.uow.begin() as tx:
+            rules = tx.rules.all(self.hl.city.key)
+            units = tx.units.all(self.hl.city.key)
+        with self._lock:
+            self.router = Router(rules, units, self.ranker, self.review_threshold)
+
+    def context(self, order: WorkOrder) -> DispatchContext:
+        return DispatchContext(text=f"{order.title} {order.content}", category=order.category,
+                               category_confidence=order.category_confidence or 0.0,
+                               district=order.location.district, street=order.location.street,
+                               community=order.location.community)
+
+    def analyse(self, order: WorkOrder) -> IntakeAnalysis:
+        category, confidence = order.category, order.category_confidence
+        if category is None and self.classifier is not None:
+            prediction = self.classifier.predict(order.title, order.content)
+            category, confidence = prediction.label, prediction.confidence
+        loc = order.location
+        district, street, community = loc.district, loc.street, loc.community
+        if not district:
+            place = self.resolver.resolve(f"{order.title} {order.content}", loc.address)
+            district, street, community = place.district, place.street, place.community
+        ctx = DispatchContext(text=f"{order.title} {order.content}", category=category,
+                              category_confidence=confidence or 0.0, district=district, street=street,
+                              community=community)
+        with self._lock:
+            decision = self.router.decide(ctx)
+        return IntakeAnalysis(category, confidence, district, street, community, None, decision)
+
+    def route(self, order: WorkOrder) -> DispatchDecision:
+        with self._lock:
+            return self.router.decide(self.context(order))
+
+    def learn(self, order: WorkOrder, action: Action) -> None:
+        """After commit: a person's dispatch teaches the ranker; a return warns it off that unit."""
+        if action in LESSONS and order.unit_code:
+            with self._lock:
+                self.router.learn(self.context(order), order.unit_code)
+        elif action == Action.RETURN and order.status == Status.RETURNED and order.unit_code:
+            with self._lock:  # the unit that returned it is still recorded on the order
+                self.router.penalise(self.context(order), order.unit_code)
+
+    def _learn_history(self) -> None:
+        with self.hl.uow.begin() as tx:
+            rows = tx.orders.dispatch_history(HISTORY_LIMIT)
+        for order, returned_units in rows:
+            ctx = self.context(order)
+            for unit in returned_units:
+                self.router.penalise(ctx, unit)
+            if order.unit_code and order.unit_code not in returned_units:
+                self.router.learn(ctx, order.unit_code)
+        log.info("router learned from %d past orders", len(rows))
+
+
+def attach_intelligence(hl: Hotline, review_threshold: float = 0.5) -> Dispatcher | None:
+    """Wire classification, location and routing into intake; without a trained classifier the
+    router still works from the place and the keywords."""
+    from rexian.intelligence.classifier import load_default
+
+    try:
+        dispatcher = Dispatcher(hl, load_default(), review_threshold)
+    except Exception:  # noqa: BLE001 - a database not yet migrated or loaded: serve without intelligence
+        log.warning("intake intelligence unavailable", exc_info=True)
+        return None
+    hl.dispatcher = dispatcher
+    hl.listeners.append(dispatcher.learn)
+    return dispatcher
+
+
+
+def preview(hl: Hotline, text: str, address: str | None = None) -> dict[str, Any]:
+    """The dispatch decision for a text, stored nowhere (`rexian dispatch`)."""
+    if hl.dispatcher is None:
+        raise RuleViolation("智能派单不可用：请先加载城市（rexian city load）",
+                            "intelligent dispatch is unavailable: load a city first (rexian city load)")
+    now = hl.clock.now()
+    order = WorkOrder(code="PREVIEW", channel=Channel.PHONE, appeal_type=AppealType.HELP, urgency=Urgency.NORMAL,
+                      title="", content=text, received_at=now, location=Location(address=address))
+    a = hl.dispatcher.analyse(order)
+    d = a.decision
+    return {"category": a.category, "category_confidence": a.category_confidence, "district": a.district,
+            "street": a.street, "community": a.community,
+            "unit_code": d.unit_code, "unit_name": d.unit_name, "confidence": d.confidence,
+            "explanation": d.explanation, "rule_id": d.rule_id, "backstop": d.backstop,
+            "needs_review": d.needs_review,
+            "candidates": [{"unit_code": c.unit_code, "score": c.score, "support": c.support, "source": c.source}
+                           for c in d.candidates]}

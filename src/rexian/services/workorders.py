@@ -70,7 +70,7 @@ def new_order(hl: Hotline, tx: Transaction, intake: AppealIntake, actor: Actor) 
         location=Location(intake.address, intake.district, intake.street, None, intake.lat, intake.long),
         category=intake.category, external_ref=intake.external_ref,
     )
-    analysis = hl.analyse(order) if hl.analyser and intake.auto_dispatch else None
+    analysis = hl.analyse(order) if intake.auto_dispatch else None
     if analysis is not None:
         _apply_analysis(order, analysis, intake)
     order.receive(actor, hl.policy())

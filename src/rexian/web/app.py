@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from rexian import __version__
 from rexian.bootstrap import bootstrap
 from rexian.services.context import Hotline
-from rexian.web.api import units, work_orders
+from rexian.web.api import routing, units, work_orders
 from rexian.web.deps import RateLimiter
 from rexian.web.errors import install_error_handlers
 
@@ -21,6 +21,7 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     install_error_handlers(app)
     app.include_router(work_orders.router)
     app.include_router(units.router)
+    app.include_router(routing.router)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

@@ -1,0 +1,54 @@
+"""Routing rules are data: list, replace (CSV import), add or remove one; each change audited."""
+
+from __future__ import annotations
+
+from rexian.domain.access import check_write
+from rexian.domain.errors import InvalidInput, NotFound
+from rexian.domain.routing import RoutingRule
+from rexian.domain.workorder import Actor
+from rexian.services.context import Hotline
+
+PLACEHOLDERS = {"{district}", "{street}", "{community}"}
+
+
+def list_rules(hl: Hotline) -> list[RoutingRule]:
+    with hl.uow.begin() as tx:
+        return sorted(tx.rules.all(hl.city.key), key=lambda r: (-r.priority, r.id))
+
+
+def _validate(hl: Hotline, rules: list[RoutingRule]) -> None:
+    ids = [r.id for r in rules]
+    if len(ids) != len(set(ids)):
+        raise InvalidInput("规则编号重复", "duplicate rule ids")
+    known = set(hl.unit_names())
+    unknown = sorted({r.unit_code for r in rules if r.unit_code not in known | PLACEHOLDERS})
+    if unknown:
+        raise InvalidInput(f"规则指向不存在的单位：{'、'.join(unknown[:5])}",
+                           f"rules name unknown units: {', '.join(unknown[:5])}")
+
+
+def replace_rules(hl: Hotline, rules: list[RoutingRule], actor: Actor) -> int:
+    check_write(actor, "manage_rules")
+    _validate(hl, rules)
+    with hl.uow.begin(write=True) as tx:
+        tx.rules.replace_all(hl.city.key, rules)
+        tx.audit.record(hl.clock.now(), actor.name, "rules.replace", "routing_rules", hl.city.key,
+                        {"count": len(rules)})
+        tx.commit()
+    hl.rules_changed()
+    return len(rules)
+
+
+def put_rule(hl: Hotline, rule: RoutingRule, actor: Actor) -> RoutingRule:
+    """Add a rule or replace the one with the same id."""
+    rules = [r for r in list_rules(hl) if r.id != rule.id] + [rule]
+    replace_rules(hl, rules, actor)
+    return rule
+
+
+def delete_rule(hl: Hotline, rule_id: str, actor: Actor) -> None:
+    rules = list_rules(hl)
+    remaining = [r for r in rules if r.id != rule_id]
+    if len(remaining) == len(rules):
+        raise NotFound(f"规则不存在：{rule_id}", f"no rule {rule_id}")
+    replace_rules(hl, remaining, actor)
