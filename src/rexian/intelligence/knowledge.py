@@ -37,84 +37,11 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 _HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 _STOPWORDS = frozenset(
-    [
-        "的",
-        "了",
-        "是",
-        "在",
-        "和",
-        "与",
-        "及",
-        "或",
-        "也",
-        "都",
-        "就",
-        "又",
-        "把",
-        "被",
-        "对",
-        "为",
-        "给",
-        "从",
-        "向",
-        "我",
-        "你",
-        "您",
-        "他",
-        "她",
-        "它",
-        "我们",
-        "你们",
-        "他们",
-        "这",
-        "那",
-        "这个",
-        "那个",
-        "有",
-        "没有",
-        "吗",
-        "呢",
-        "啊",
-        "吧",
-        "呀",
-        "哦",
-        "嗯",
-        "请",
-        "请问",
-        "一下",
-        "怎么",
-        "怎样",
-        "如何",
-        "什么",
-        "哪里",
-        "哪些",
-        "可以",
-        "能",
-        "能否",
-        "是否",
-        "需要",
-        "要",
-        "会",
-        "还",
-        "但",
-        "而",
-        "并",
-        "等",
-        "之",
-        "其",
-        "所",
-        "以",
-        "于",
-        "着",
-        "过",
-        "上",
-        "下",
-        "中",
-        "个",
-        "一",
-        "不",
-    ]
-)
+    "的了是在和与及或也都就又把被对为给从向我你您他她它这那有吗呢啊吧呀哦嗯请能要会还但而并等之其所以于着过上下中个一不"
+) | {
+    *("我们", "你们", "他们", "这个", "那个", "没有", "请问", "一下", "怎么", "怎样", "如何"),
+    *("什么", "哪里", "哪些", "可以", "能否", "是否", "需要"),
+}
 _QUERY_WEIGHTS = {_BIGRAM: 0.5}  # query weight by term namespace; words and concepts weigh 1
 _MAX_TF = 0xFFFF
 _PACK_SHIFT = 32
@@ -286,6 +213,15 @@ class KnowledgeIndex:
         self._sum_title = self._sum_body = 0.0
         self._sentence_ids: dict[str, np.ndarray] = {}
         self._sentence_cache = sentence_cache
+
+    def __getstate__(self) -> dict[str, object]:
+        """Picklable, so a built index can be cached on disk instead of re-tokenising at start-up."""
+        with self._lock:
+            self._flush()
+            return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_sentence_ids")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state, _lock=threading.RLock(), _sentence_ids={})
 
     def __len__(self) -> int:
         return len(self._slot_of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 
 import pytest
@@ -184,3 +185,11 @@ def test_snippet_jumps_to_the_densest_matches_and_highlight_marks_them():
     excerpt = snippet(text, ["公积金", "提取"], width=40)
     assert excerpt.startswith("…") and excerpt.endswith("…") and "公积金提取" in excerpt
     assert "【公积金】【提取】" in highlight(excerpt, ["公积金", "提取"])
+
+
+def test_a_pickled_index_answers_like_the_original_and_stays_updatable(index):
+    copy = pickle.loads(pickle.dumps(index))
+    assert copy.search("公积金提取", k=5) == index.search("公积金提取", k=5)
+    copy.add(doc("new", "电梯故障报修", "小区电梯停运请联系物业。"))
+    assert copy.search("电梯故障", k=1)[0].doc_id == "new"
+    assert "new" not in index
