@@ -29,5 +29,20 @@ class Settings:
         return Path(os.environ.get("REXIAN_MODEL_DIR", self.home / "models"))
 
 
+def secret_key(settings: Settings) -> str:
+    """REXIAN_SECRET_KEY, or one generated once into the home folder (shared by every process)."""
+    given = os.environ.get("REXIAN_SECRET_KEY")
+    if given:
+        return given
+    path = settings.home / "secret.key"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
 def get_settings() -> Settings:
     return Settings()

@@ -13,8 +13,8 @@ from threading import Lock
 from typing import Any
 
 from rexian.adapters.divisions import load_city
-from rexian.domain.routing import DispatchContext, DispatchDecision, DispatchRanker, Router
 from rexian.domain.errors import RuleViolation
+from rexian.domain.routing import DispatchContext, DispatchDecision, DispatchRanker, Router
 from rexian.domain.vocabulary import AppealType, Channel, Urgency
 from rexian.domain.workorder import Action, Location, Status, WorkOrder
 from rexian.intelligence.location import Gazetteer, LocationResolver

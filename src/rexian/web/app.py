@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from rexian import __version__
 from rexian.bootstrap import bootstrap
+from rexian.config import get_settings, secret_key
+from rexian.domain.workorder import Actor
 from rexian.services.context import Hotline
 from rexian.web.api import routing, units, work_orders
 from rexian.web.deps import RateLimiter
 from rexian.web.errors import install_error_handlers
+from rexian.web.pages import common, home
 
 
 def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> FastAPI:
@@ -18,7 +25,22 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
                   description="Rexian (热线): the open 12345 government-service hotline platform.")
     app.state.hotline = hotline or bootstrap()
     app.state.public_limiter = RateLimiter(public_rate_limit, 60.0)
+    app.state.login_limiter = RateLimiter(10, 60.0)
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def session_user(request: Request, call_next):  # type: ignore[no-untyped-def]
+        """A logged-in person's session becomes the request's actor (tokens are checked per route)."""
+        name = request.session.get("user") if "session" in request.scope else None
+        if name:
+            request.state.actor = _actor_named(app.state.hotline, name)
+        return await call_next(request)
+
+    app.add_middleware(SessionMiddleware, secret_key=secret_key(get_settings()), same_site="lax",
+                       session_cookie="rexian_session", max_age=12 * 3600)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(common.router)
+    app.include_router(home.router)
     app.include_router(work_orders.router)
     app.include_router(units.router)
     app.include_router(routing.router)
@@ -30,3 +52,9 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
         return {"status": "ok"}
 
     return app
+
+
+def _actor_named(hl: Hotline, name: str) -> Actor | None:
+    with hl.uow.begin() as tx:
+        user = tx.users.by_name(name)
+    return Actor(user.name, user.role, user.unit_code) if user and user.active else None

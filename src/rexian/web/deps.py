@@ -33,7 +33,13 @@ def optional_actor(hl: HotlineDep, request: Request,
         if actor is None:
             raise HTTPException(401, headers={"WWW-Authenticate": "Bearer"})
         return actor
-    session_actor = getattr(request.state, "actor", None)
+    session_actor: Actor | None = getattr(request.state, "actor", None)
+    if session_actor is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        # a browser session writing through the API must prove the page is ours (CSRF)
+        expected = request.session.get("csrf")
+        if not expected or request.headers.get("x-csrf-token") != expected:
+            raise HTTPException(403, detail={"error": "csrf", "message": "页面已过期，请刷新后重试",
+                                             "message_en": "missing or stale CSRF token: reload the page"})
     return session_actor
 
 
