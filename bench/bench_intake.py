@@ -430,8 +430,11 @@ def main() -> None:
     def log(line: str) -> None:
         print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
 
-    with ExitStack() as stack:
-        cases, notes = run_cases(args, stack, log)
+    try:
+        with ExitStack() as stack:
+            cases, notes = run_cases(args, stack, log)
+    except KeyboardInterrupt:
+        sys.exit("interrupted: servers stopped")
     ratios, targets = summarise(cases)
     if args.json:
         print(
