@@ -194,6 +194,7 @@ class KnowledgeIndex:
         b_title: float = 0.5,
         b_body: float = 0.75,
         sentence_cache: int = 200_000,
+        common_share: float = 0.05,
     ) -> None:
         self._synonyms = synonyms if synonyms is not None else load_synonyms()
         self._k1, self._title_weight, self._b_title, self._b_body = k1, title_weight, b_title, b_body
@@ -213,6 +214,7 @@ class KnowledgeIndex:
         self._sum_title = self._sum_body = 0.0
         self._sentence_ids: dict[str, np.ndarray] = {}
         self._sentence_cache = sentence_cache
+        self._common_share = common_share  # terms in more documents than this share are pruned
 
     def __getstate__(self) -> dict[str, object]:
         """Picklable, so a built index can be cached on disk instead of re-tokenising at start-up."""
@@ -296,16 +298,21 @@ class KnowledgeIndex:
             weights = self._query_terms(query)
             if not weights or k <= 0 or not self._slot_of:
                 return []
-            scores = self._scores(weights)
-            scores *= self._filter(region, unit, kinds)
+            scores = self._scores(weights, self._filter(region, unit, kinds), k)
             candidates = np.flatnonzero(scores > 0)
             if len(candidates) > k:
                 candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
             best = candidates[np.lexsort((candidates, -scores[candidates]))]
-            words = [self._terms[t] for t in weights]
-            return [self._hit(self._docs[slot], float(scores[slot]), words) for slot in best]
+            terms = [self._terms[t] for t in weights]
+            return [self._hit(self._docs[slot], float(scores[slot]), terms) for slot in best]
 
-    def _scores(self, weights: dict[int, float]) -> np.ndarray:
+    def _scores(self, weights: dict[int, float], keep: np.ndarray, k: int) -> np.ndarray:
+        """BM25F scores by slot, exact for the top `k` (MaxScore pruning).
+
+        Rare terms are scored over all their postings. Common terms (most of the postings) are
+        only looked up for the documents that can still reach the top `k` given the most they
+        could add; if a document matching common terms alone could, every posting is scored.
+        """
         n_docs = len(self._slot_of)
         avg_title = max(self._sum_title / n_docs, 1.0)
         avg_body = max(self._sum_body / n_docs, 1.0)
@@ -313,16 +320,42 @@ class KnowledgeIndex:
             1 - self._b_title + self._b_title * self._len_title.view / avg_title
         )
         norm_body = 1.0 / (1 - self._b_body + self._b_body * self._len_body.view / avg_body)
-        slots, parts = [], []
-        for term, weight in weights.items():
-            packed = np.frombuffer(self._postings[term], dtype=np.int64)
+
+        def impact(term: int, weight: float) -> float:
+            df = self._df.view[term]
+            return weight * math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) * (self._k1 + 1)
+
+        def contributions(packed: np.ndarray, term_impact: float) -> tuple[np.ndarray, np.ndarray]:
             slot = packed >> _PACK_SHIFT
             tf = ((packed >> 16) & _MAX_TF) * norm_title[slot] + (packed & _MAX_TF) * norm_body[slot]
-            df = self._df.view[term]
-            idf = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-            slots.append(slot)
-            parts.append((weight * idf * (self._k1 + 1)) * tf / (self._k1 + tf))
-        return np.bincount(np.concatenate(slots), np.concatenate(parts), minlength=len(self._docs))
+            return slot, term_impact * tf / (self._k1 + tf)
+
+        common_df = max(64, n_docs * self._common_share)
+        rare = [(t, impact(t, w)) for t, w in weights.items() if self._df.view[t] <= common_df]
+        common = [(t, impact(t, w)) for t, w in weights.items() if self._df.view[t] > common_df]
+        scores = np.zeros(len(self._docs))
+        if rare:
+            parts = [contributions(np.frombuffer(self._postings[t], dtype=np.int64), i) for t, i in rare]
+            slots, weighted = zip(*parts, strict=True)
+            scores += np.bincount(np.concatenate(slots), np.concatenate(weighted), minlength=len(self._docs))
+            scores *= keep
+        matched = scores[scores > 0]
+        kth = np.partition(matched, len(matched) - k)[len(matched) - k] if len(matched) >= k else 0.0
+        most_added = sum(i for _, i in common)
+        if kth <= most_added:  # a document with no rare term could still make the top k
+            parts = [contributions(np.frombuffer(self._postings[t], dtype=np.int64), i) for t, i in common]
+            for slot, part in parts:
+                scores += np.bincount(slot, part, minlength=len(self._docs))
+            return scores * keep
+        candidates = np.flatnonzero(scores + most_added >= kth)
+        keys = candidates.astype(np.int64) << _PACK_SHIFT
+        for term, term_impact in common:
+            packed = np.frombuffer(self._postings[term], dtype=np.int64)
+            at = np.minimum(np.searchsorted(packed, keys), len(packed) - 1)
+            found = (packed[at] >> _PACK_SHIFT) == candidates
+            slot, part = contributions(packed[at[found]], term_impact)
+            scores[slot] += part
+        return scores
 
     def _filter(self, region: str | None, unit: str | None, kinds: Iterable[str] | None) -> np.ndarray:
         keep = self._alive.view.copy()
