@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import typer
 
+from rexian.cli import analytics as analytics_cli
 from rexian.cli import callcentre as callcentre_cli
 from rexian.cli import core
+from rexian.cli import desk as desk_cli
 from rexian.cli import dispatch as dispatch_cli
 from rexian.cli import extract as extract_cli
+from rexian.cli import kb as kb_cli
 from rexian.cli import model as model_cli
+from rexian.cli import report as report_cli
+from rexian.cli import open311 as open311_cli
 
 app = typer.Typer(help="Rexian (热线): the 12345 hotline platform.", no_args_is_help=True)
 
@@ -24,6 +29,12 @@ app.command("seed-demo")(core.seed_demo)
 app.command("dispatch")(dispatch_cli.dispatch)
 app.add_typer(dispatch_cli.rules_app, name="rules")
 # --- register sub-commands here ---
+app.add_typer(kb_cli.app, name="kb")
+app.add_typer(desk_cli.app, name="desk")
+app.command("hotspots")(analytics_cli.hotspots)
+app.command("surges")(analytics_cli.surges)
+app.add_typer(report_cli.app, name="report")
+app.add_typer(open311_cli.app, name="open311")
 app.add_typer(model_cli.app, name="model")
 app.command("classify")(model_cli.classify)
 app.add_typer(callcentre_cli.app, name="callcentre")
