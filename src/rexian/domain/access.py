@@ -45,6 +45,7 @@ WRITE_ROLES = {  # non-order writes
     "manage_users": frozenset({R.ADMIN}),
     "manage_rules": frozenset({R.ADMIN, R.DISPATCHER, R.SUPERVISOR}),
     "sweep": frozenset({R.ADMIN, R.SYSTEM, R.SUPERVISOR}),
+    "take_calls": frozenset({R.AGENT, R.DISPATCHER, R.ADMIN}),  # the agent desk (/desk, /api/v1/calls)
 }
 
 

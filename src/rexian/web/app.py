@@ -13,10 +13,11 @@ from rexian.bootstrap import bootstrap
 from rexian.config import get_settings, secret_key
 from rexian.domain.workorder import Actor
 from rexian.services.context import Hotline
+from rexian.web.api import calls as calls_api
 from rexian.web.api import routing, units, work_orders
 from rexian.web.deps import RateLimiter
 from rexian.web.errors import install_error_handlers
-from rexian.web.pages import common, home
+from rexian.web.pages import agent_desk, common, home
 
 
 def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> FastAPI:
@@ -44,6 +45,8 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.include_router(work_orders.router)
     app.include_router(units.router)
     app.include_router(routing.router)
+    app.include_router(calls_api.router)
+    app.include_router(agent_desk.router)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:

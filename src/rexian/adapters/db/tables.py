@@ -194,3 +194,6 @@ settings_kv = Table(
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
 )
+
+
+import rexian.adapters.db.tables_calls  # noqa: E402,F401

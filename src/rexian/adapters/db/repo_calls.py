@@ -1,0 +1,76 @@
+"""Repository of calls and their utterances, on the transaction's connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from rexian.adapters.db.tables import work_orders
+from rexian.adapters.db.tables_calls import call_utterances, calls
+
+
+@dataclass(frozen=True)
+class Utterance:
+    speaker: str  # "caller" or "agent"
+    text: str
+    at: datetime
+
+
+@dataclass
+class CallRecord:
+    id: int
+    caller_number: str | None
+    agent: str
+    status: str
+    elderly: bool
+    edits: dict[str, Any]
+    order_id: int | None
+    started_at: datetime
+    ended_at: datetime | None
+    utterances: list[Utterance] = field(default_factory=list)
+
+
+class CallRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, caller_number: str | None, agent: str, elderly: bool, at: datetime) -> int:
+        return self.conn.execute(insert(calls).returning(calls.c.id).values(
+            caller_number=caller_number, agent=agent, status="live", elderly=elderly, edits={},
+            started_at=at)).scalar_one()
+
+    def get(self, call_id: int, with_utterances: bool = True) -> CallRecord | None:
+        row = self.conn.execute(select(calls).where(calls.c.id == call_id)).first()
+        if row is None:
+            return None
+        record = CallRecord(row.id, row.caller_number, row.agent, row.status, row.elderly, dict(row.edits or {}),
+                            row.order_id, row.started_at, row.ended_at)
+        if with_utterances:
+            record.utterances = [
+                Utterance(u.speaker, u.text, u.at) for u in self.conn.execute(
+                    select(call_utterances).where(call_utterances.c.call_id == call_id)
+                    .order_by(call_utterances.c.id))
+            ]
+        return record
+
+    def add_utterances(self, call_id: int, utterances: list[Utterance]) -> None:
+        self.conn.execute(insert(call_utterances), [
+            {"call_id": call_id, "speaker": u.speaker, "text": u.text, "at": u.at} for u in utterances])
+
+    def set_edits(self, call_id: int, edits: dict[str, Any]) -> None:
+        self.conn.execute(update(calls).where(calls.c.id == call_id).values(edits=edits))
+
+    def finish(self, call_id: int, status: str, order_id: int, at: datetime) -> None:
+        self.conn.execute(update(calls).where(calls.c.id == call_id).values(
+            status=status, order_id=order_id, ended_at=at))
+
+    def orders_of_caller(self, phone: str, limit: int = 10) -> list[dict[str, Any]]:
+        """The caller's previous orders (newest first): the history the agent sees on pick-up."""
+        c = work_orders.c
+        rows = self.conn.execute(
+            select(c.id, c.code, c.status, c.title, c.received_at, c.unit_code)
+            .where(c.caller_phone == phone).order_by(c.received_at.desc(), c.id.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]

@@ -1,0 +1,145 @@
+"""The agent desk's calls API on both databases: a transcript fills the draft, the agent's edits
+stay, and the call ends as a dispatched, answered or transferred order."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rexian.intelligence.knowledge import KnowledgeIndex, load_articles_csv
+from rexian.services.calls import Desk, demo_calls, install_desk
+from rexian.services.dispatching import Dispatcher
+from rexian.web.app import create_app
+from tests.integration.conftest import auth
+
+NOISE = next(c for c in demo_calls() if c["id"] == "noise-merchant")
+
+
+@pytest.fixture
+def desk_client(hotline, tokens):
+    hotline.dispatcher = Dispatcher(hotline, classifier=None)
+    knowledge = KnowledgeIndex()
+    for doc in load_articles_csv():
+        knowledge.add(doc)
+    install_desk(hotline, Desk(hotline, knowledge=knowledge))
+    with TestClient(create_app(hotline, public_rate_limit=1000)) as c:
+        yield c
+
+
+def start(client: TestClient, token: str, number: str = "13800138000") -> dict:
+    response = client.post("/api/v1/calls", json={"caller_number": number}, headers=auth(token))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def say(client: TestClient, token: str, call_id: int, utterances: list[dict]) -> dict:
+    response = client.post(f"/api/v1/calls/{call_id}/utterances",
+                           json={"utterances": [{"speaker": u["speaker"], "text": u["text"]} for u in utterances]},
+                           headers=auth(token))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_replayed_call_fills_the_draft_utterance_by_utterance(desk_client, tokens):
+    call = start(desk_client, tokens["agent"])
+    assert call["status"] == "live" and call["transcript"] == []
+    for u in NOISE["utterances"]:
+        r = desk_client.post(f"/api/v1/calls/{call['call_id']}/utterances", json={"speaker": u["speaker"], "text": u["text"]},
+                             headers=auth(tokens["agent"]))
+        assert r.status_code == 200
+    draft = desk_client.get(f"/api/v1/calls/{call['call_id']}/draft", headers=auth(tokens["agent"])).json()
+    f = draft["fields"]
+    assert (f["district"], f["street"]) == ("天河区", "员村街道")
+    assert f["merchant"] == "广州市天河区员村美味烧腊店"
+    assert f["phone"] == "13800138000" and f["appeal_type"] == "complaint"
+    assert {"district", "street", "merchant", "phone", "content"} <= set(draft["auto_filled"])
+    assert len(draft["transcript"]) == len(NOISE["utterances"])
+    assert draft["routing"]["unit_code"] and draft["routing"]["explanation"]
+
+
+def test_an_agent_edit_is_kept_when_later_utterances_are_extracted(desk_client, tokens):
+    call_id = start(desk_client, tokens["agent"])["call_id"]
+    say(desk_client, tokens["agent"], call_id, [{"speaker": "caller", "text": "我住在天河区石牌街道，楼下烧烤店很吵"}])
+    edited = desk_client.patch(f"/api/v1/calls/{call_id}/draft", json={"street": "五山街道"}, headers=auth(tokens["agent"]))
+    assert edited.json()["fields"]["street"] == "五山街道" and "street" in edited.json()["edited"]
+    draft = say(desk_client, tokens["agent"], call_id, [{"speaker": "caller", "text": "再说一次，是天河区石牌街道"}])
+    assert draft["fields"]["street"] == "五山街道" and "street" not in draft["auto_filled"]
+
+
+def test_submit_files_an_order_dispatched_by_the_router_with_its_explanation(desk_client, tokens):
+    call_id = start(desk_client, tokens["agent"])["call_id"]
+    say(desk_client, tokens["agent"], call_id, NOISE["utterances"])
+    order = desk_client.post(f"/api/v1/calls/{call_id}/submit", headers=auth(tokens["agent"]))
+    assert order.status_code == 200, order.text
+    o = order.json()
+    assert o["status"] == "dispatched" and o["unit"]["code"] and o["dispatch"]["explanation"]
+    assert o["channel"] == "phone" and o["caller"]["phone"] == "13800138000"
+    draft = desk_client.get(f"/api/v1/calls/{call_id}/draft", headers=auth(tokens["agent"])).json()
+    assert draft["status"] == "submitted" and draft["order_id"] == o["id"]
+    again = desk_client.post(f"/api/v1/calls/{call_id}/submit", headers=auth(tokens["agent"]))
+    assert again.status_code == 409
+    history = start(desk_client, tokens["agent"])["history"]
+    assert o["id"] in [h["id"] for h in history]
+
+
+def test_a_consultation_is_answered_instantly_from_a_knowledge_article(desk_client, tokens):
+    call_id = start(desk_client, tokens["agent"], "13600001111")["call_id"]
+    draft = say(desk_client, tokens["agent"], call_id, [{"speaker": "caller", "text": "我的社保卡丢了，要怎么补办？"}])
+    article = next(k for k in draft["knowledge"] if k["kind"] == "article")
+    assert "社保卡" in article["title"]
+    order = desk_client.post(f"/api/v1/calls/{call_id}/answer", json={"article_id": article["doc_id"]},
+                             headers=auth(tokens["agent"])).json()
+    assert order["status"] == "answered" and "挂失" in order["reply_text"]
+    assert order["appeal_type"] == "consultation"
+
+
+def test_an_emergency_is_flagged_and_the_transfer_is_recorded_on_the_order(desk_client, tokens):
+    call_id = start(desk_client, tokens["agent"])["call_id"]
+    draft = say(desk_client, tokens["agent"], call_id, [{"speaker": "caller", "text": "我家厨房现在燃气泄漏了，好大一股煤气味"}])
+    assert draft["emergency"]["is_emergency"] and "119" in draft["emergency"]["transfer_to"]
+    r = desk_client.post(f"/api/v1/calls/{call_id}/transfer", json={"service": "119"}, headers=auth(tokens["dispatcher"]))
+    order = r.json()
+    assert order["status"] == "transferred" and order["urgency"] == "emergency"
+    events = desk_client.get(f"/api/v1/work-orders/{order['id']}/events", headers=auth(tokens["admin"])).json()
+    assert events[-1]["action"] == "transfer" and events[-1]["data"]["service"] == "119"
+
+
+def test_an_elderly_caller_is_marked_for_priority(desk_client, tokens):
+    call_id = start(desk_client, tokens["agent"])["call_id"]
+    assert not desk_client.get(f"/api/v1/calls/{call_id}/draft", headers=auth(tokens["agent"])).json()["elderly"]["priority"]
+    draft = say(desk_client, tokens["agent"], call_id, [{"speaker": "caller", "text": "姑娘啊，我今年七十多了，耳朵不太好"}])
+    assert draft["elderly"] == {"priority": True, "reason": "我今年七十多了"}
+
+
+def test_unit_users_may_not_use_the_desk(desk_client, tokens):
+    assert desk_client.post("/api/v1/calls", json={}, headers=auth(tokens["shipai"])).status_code == 403
+    call_id = start(desk_client, tokens["agent"])["call_id"]
+    assert desk_client.get(f"/api/v1/calls/{call_id}/draft", headers=auth(tokens["tianhe"])).status_code == 403
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/utterances", {"speaker": "robot", "text": "你好"}),
+    ("/utterances", {"speaker": "caller", "text": ""}),
+    ("/utterances", {"utterances": []}),
+    ("/transfer", {"service": "999"}),
+    ("/answer", {}),
+])
+def test_bad_input_is_refused_with_422(desk_client, tokens, path, body):
+    call_id = start(desk_client, tokens["agent"])["call_id"]
+    assert desk_client.post(f"/api/v1/calls/{call_id}{path}", json=body, headers=auth(tokens["agent"])).status_code == 422
+
+
+def test_bad_draft_edits_and_unknown_calls_are_refused(desk_client, tokens):
+    call_id = start(desk_client, tokens["agent"])["call_id"]
+    h = auth(tokens["agent"])
+    assert desk_client.patch(f"/api/v1/calls/{call_id}/draft", json={"appeal_type": "shouting"}, headers=h).status_code == 422
+    assert desk_client.patch(f"/api/v1/calls/{call_id}/draft", json={"unit": "x"}, headers=h).status_code == 422
+    assert desk_client.get("/api/v1/calls/999999/draft", headers=h).status_code == 404
+
+
+def test_the_stream_sends_the_draft_of_an_ended_call_and_closes(desk_client, tokens):
+    call_id = start(desk_client, tokens["agent"])["call_id"]
+    say(desk_client, tokens["agent"], call_id, [{"speaker": "caller", "text": "我家厨房现在燃气泄漏了"}])
+    desk_client.post(f"/api/v1/calls/{call_id}/transfer", json={"service": "119"}, headers=auth(tokens["agent"]))
+    body = desk_client.get(f"/api/v1/calls/{call_id}/stream", headers=auth(tokens["agent"])).text
+    assert body.startswith("event: draft\ndata: ") and '"status": "transferred"' in body
