@@ -9,6 +9,7 @@ from rexian.adapters.db.uow import SqlUnitOfWork
 from rexian.config import Settings, get_settings
 from rexian.domain.clock import Clock, SystemClock
 from rexian.services.context import CityProfile, Hotline
+from rexian.services.notifications import attach_notifications
 
 DEFAULT_CITY = CityProfile(key="guangzhou", name="广州市", code_prefix="GZ")
 
@@ -21,6 +22,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None, engi
     engine = engine or make_engine(settings.database_url)
     uow = SqlUnitOfWork(engine)
     hl = Hotline(uow=uow, clock=clock or SystemClock(), city=_active_city(uow))
+    attach_notifications(hl)
     if intelligence:
         from rexian.services.dispatching import attach_intelligence
 

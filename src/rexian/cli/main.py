@@ -12,6 +12,7 @@ from rexian.cli import dispatch as dispatch_cli
 from rexian.cli import extract as extract_cli
 from rexian.cli import kb as kb_cli
 from rexian.cli import model as model_cli
+from rexian.cli import office as office_cli
 from rexian.cli import report as report_cli
 from rexian.cli import open311 as open311_cli
 
@@ -34,6 +35,8 @@ app.add_typer(desk_cli.app, name="desk")
 app.command("hotspots")(analytics_cli.hotspots)
 app.command("surges")(analytics_cli.surges)
 app.add_typer(report_cli.app, name="report")
+report_cli.app.command("performance")(office_cli.performance)
+app.add_typer(office_cli.notify_app, name="notify")
 app.add_typer(open311_cli.app, name="open311")
 app.add_typer(model_cli.app, name="model")
 app.command("classify")(model_cli.classify)

@@ -45,6 +45,12 @@ WRITE_ROLES = {  # non-order writes
     "manage_users": frozenset({R.ADMIN}),
     "manage_rules": frozenset({R.ADMIN, R.DISPATCHER, R.SUPERVISOR}),
     "sweep": frozenset({R.ADMIN, R.SYSTEM, R.SUPERVISOR}),
+    "unit_desk": UNIT_ROLES,  # the unit workbench (/unit)
+    "office_desk": OFFICE,  # the hotline office (/office), performance
+    "manage_templates": frozenset({R.UNIT_ADMIN, R.ADMIN}),
+    "attach": UNIT | OFFICE,
+    "read_caller": OFFICE | {R.AGENT},  # the unmasked caller, audited
+    "read_audit": frozenset({R.ADMIN}),
     "take_calls": frozenset({R.AGENT, R.DISPATCHER, R.ADMIN}),  # the agent desk (/desk, /api/v1/calls)
 }
 

@@ -10,20 +10,26 @@ from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.privacy import mask_phone, mask_text
 from rexian.domain.sla import DeadlinePolicy
 from rexian.domain.vocabulary import Role
-from rexian.domain.workorder import Actor, WorkOrder
+from rexian.domain.workorder import Actor, Status, WorkOrder
 
 FULL_CONTACT_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 
 
+def unit_may_reach_caller(order: WorkOrder) -> bool:
+    """A unit needs the caller's contact only while it handles a signed order, never a hidden caller."""
+    c = order.caller
+    return not (c.anonymous or c.confidential) and order.status in (Status.SIGNED, Status.SUSPENDED)
+
+
 def caller_view(order: WorkOrder, actor: Actor) -> dict[str, Any]:
-    """Hotline staff see the caller; units never see an anonymous or confidential caller, and see
-    the phone masked otherwise; everyone else sees nothing."""
+    """Hotline staff see the caller; units never see an anonymous or confidential caller, see the
+    phone only while they handle the signed order and masked before; everyone else sees nothing."""
     c = order.caller
     hidden = c.anonymous or c.confidential
     if actor.role in FULL_CONTACT_ROLES:
         name, phone = c.name, c.phone
     elif is_unit_scoped(actor) and not hidden:
-        name, phone = c.name, mask_phone(c.phone)
+        name, phone = c.name, c.phone if unit_may_reach_caller(order) else mask_phone(c.phone)
     else:
         name, phone = None, None
     return {"name": name, "phone": phone, "anonymous": c.anonymous, "confidential": c.confidential}

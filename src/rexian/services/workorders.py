@@ -263,18 +263,39 @@ def list_orders(hl: Hotline, actor: Actor, f: OrderFilter, limit: int, offset: i
         return tx.orders.query(f, limit, offset)
 
 
+YELLOW_REMINDER = "办理时限临近，系统自动催办"
+
+
 def sweep_deadlines(hl: Hotline, batch: int = 500) -> dict[str, int]:
-    """Mark late orders (reminder on a late sign-for, supervision on a late reply). Idempotent."""
+    """Mark late orders (reminder on a late sign-for, supervision on a late reply). Idempotent;
+    the units are told after each commit."""
     counts = {"orders": 0, "sign": 0, "reply": 0}
     while True:
         with hl.uow.begin(write=True) as tx:
             now = hl.clock.now()
             due = tx.orders.due_for_sweep(now, batch)
+            marked = []
             for order in due:
                 for kind in order.mark_overdue(now):
                     counts[kind] += 1
+                    marked.append((order, Action.REMIND if kind == "sign" else Action.SUPERVISE))
                 tx.orders.save(order, now)
             tx.commit()
+        for order, action in marked:
+            hl.after_commit(order, action)
         counts["orders"] += len(due)
         if len(due) < batch:
             return counts
+
+
+def remind_near_deadlines(hl: Hotline) -> int:
+    """催办 once per assignment when an order's reply light turns yellow. Idempotent."""
+    now, policy = hl.clock.now(), hl.policy()
+    with hl.uow.begin() as tx:
+        orders, _ = tx.orders.query(OrderFilter(status=("dispatched", "signed")), limit=100_000)
+        yellow = [o for o in orders if o.lights(policy, now)["reply"] == "yellow"
+                  and not any(e["action"] == Action.REMIND.value and e["reason"] == YELLOW_REMINDER
+                              and e["at"] >= (o.dispatched_at or o.received_at) for e in tx.orders.events(o.id or 0))]
+    for order in yellow:
+        perform(hl, order.id or 0, Action.REMIND, SYSTEM, {"reason": YELLOW_REMINDER})
+    return len(yellow)

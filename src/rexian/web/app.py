@@ -17,7 +17,7 @@ from rexian.web.api import calls as calls_api
 from rexian.web.api import routing, units, work_orders
 from rexian.web.deps import RateLimiter
 from rexian.web.errors import install_error_handlers
-from rexian.web.pages import agent_desk, common, home
+from rexian.web.pages import agent_desk, common, desk, home
 
 
 def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> FastAPI:
@@ -45,6 +45,7 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.include_router(work_orders.router)
     app.include_router(units.router)
     app.include_router(routing.router)
+    app.include_router(desk.router)
     app.include_router(calls_api.router)
     app.include_router(agent_desk.router)
 

@@ -1,0 +1,169 @@
+"""Telling units what happened to their orders: in-app notices and email/SMS through an outbox.
+
+The listener runs after the order's transaction has committed (Hotline.listeners), writes the in-app
+notice and the outbox rows in its own transaction, and never raises into the use case. Delivery is a
+separate step (`deliver_due`) that retries each message with exponential backoff and counts failures;
+`attach_notifications` runs it on a background thread so no request waits for a mail server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Protocol
+
+from rexian.adapters.db.repo_office import NotificationRepository
+from rexian.domain.workorder import Action, Status, WorkOrder
+from rexian.services.context import Hotline
+
+log = logging.getLogger(__name__)
+
+# action → (kind, Chinese message); the unit that now holds the order is told
+NOTICES: dict[Action, tuple[str, str]] = {
+    Action.DISPATCH: ("dispatched", "新派工单"),
+    Action.REASSIGN: ("dispatched", "改派工单"),
+    Action.DECIDE: ("dispatched", "联合审定确定由本单位承办"),
+    Action.BACKSTOP: ("dispatched", "区级兜底工单"),
+    Action.PASS_DOWN: ("dispatched", "上级单位下派工单"),
+    Action.REMIND: ("reminded", "催办"),
+    Action.SUPERVISE: ("supervised", "督办"),
+    Action.REOPEN: ("reopened", "重办"),
+}
+MAX_ATTEMPTS = 6
+BACKOFF = timedelta(minutes=1)
+
+
+class Sender(Protocol):
+    """An outbound channel: raises on failure so the message is retried."""
+
+    channel: str
+
+    def send(self, recipient: str, subject: str, body: str) -> None: ...
+
+
+@dataclass
+class SmtpEmail:
+    """Email through an SMTP server: REXIAN_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _STARTTLS."""
+
+    host: str = field(default_factory=lambda: os.environ.get("REXIAN_SMTP_HOST", "localhost"))
+    port: int = field(default_factory=lambda: int(os.environ.get("REXIAN_SMTP_PORT", "25")))
+    user: str | None = field(default_factory=lambda: os.environ.get("REXIAN_SMTP_USER"))
+    password: str | None = field(default_factory=lambda: os.environ.get("REXIAN_SMTP_PASSWORD"))
+    sender: str = field(default_factory=lambda: os.environ.get("REXIAN_SMTP_FROM", "rexian@localhost"))
+    starttls: bool = field(default_factory=lambda: os.environ.get("REXIAN_SMTP_STARTTLS") == "1")
+    channel: str = "email"
+
+    def send(self, recipient: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.sender, recipient, subject
+        message.set_content(body)
+        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.user:
+                smtp.login(self.user, self.password or "")
+            smtp.send_message(message)
+
+
+@dataclass
+class LoggingSms:
+    """The SMS interface's stand-in until a carrier gateway is contracted: it logs each message."""
+
+    channel: str = "sms"
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    def send(self, recipient: str, subject: str, body: str) -> None:
+        log.info("SMS to %s: %s %s", recipient, subject, body)
+        self.sent.append((recipient, f"{subject} {body}"))
+
+
+def notice_for(order: WorkOrder, action: Action, reason: str) -> tuple[str, str] | None:
+    """What the unit holding `order` is told after `action`, or None."""
+    if action == Action.CALLBACK and order.status == Status.REOPENED:
+        return "reopened", f"回访不满意，需重办：{reason}" if reason else "回访不满意，需重办"
+    if action not in NOTICES or not order.unit_code:
+        return None
+    kind, text = NOTICES[action]
+    return kind, f"{text}：{reason}" if reason else text
+
+
+def record_notice(hl: Hotline, order: WorkOrder, action: Action) -> int:
+    """After commit: the in-app notice and one outbox message per contact of the unit.
+    Returns how many messages wait in the outbox."""
+    if order.id is None:
+        return 0
+    with hl.uow.begin(write=True) as tx:
+        events = tx.orders.events(order.id)
+        reason = events[-1]["reason"] if events else ""
+        notice = notice_for(order, action, reason)
+        if notice is None or not order.unit_code:
+            return 0
+        kind, text = notice
+        now = hl.clock.now()
+        message = f"{order.code} {order.title}：{text}"
+        repo = NotificationRepository(tx.conn)
+        repo.notify(now, order.unit_code, order.id, kind, message)
+        contact = repo.contact(order.unit_code) or {}
+        queued = [(channel, contact[key]) for channel, key in (("email", "email"), ("sms", "phone"))
+                  if contact.get(key)]
+        for channel, recipient in queued:
+            repo.enqueue(now, channel, recipient, f"【12345】{text[:60]}", message)
+        tx.commit()
+    return len(queued)
+
+
+def deliver_due(hl: Hotline, senders: dict[str, Sender], limit: int = 100) -> dict[str, int]:
+    """Send what is due; a failure is retried later (1, 2, 4 … minutes) and given up after
+    MAX_ATTEMPTS. Each message is claimed in its own short transaction."""
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    with hl.uow.begin() as tx:
+        due = NotificationRepository(tx.conn).due(hl.clock.now(), limit)
+    for message in due:
+        sender = senders.get(message["channel"])
+        try:
+            if sender is None:
+                raise RuntimeError(f"no sender for {message['channel']}")
+            sender.send(message["recipient"], message["subject"], message["body"])
+        except Exception as error:  # noqa: BLE001 - any delivery failure is recorded and retried
+            attempts = message["attempts"] + 1
+            give_up = attempts >= MAX_ATTEMPTS
+            with hl.uow.begin(write=True) as tx:
+                NotificationRepository(tx.conn).attempt_failed(
+                    message["id"], attempts, hl.clock.now() + BACKOFF * 2 ** (attempts - 1), str(error), give_up)
+                tx.commit()
+            counts["failed" if give_up else "retry"] += 1
+            continue
+        with hl.uow.begin(write=True) as tx:
+            NotificationRepository(tx.conn).delivered(message["id"], hl.clock.now())
+            tx.commit()
+        counts["sent"] += 1
+    return counts
+
+
+def default_senders() -> dict[str, Sender]:
+    return {"email": SmtpEmail(), "sms": LoggingSms()}
+
+
+def attach_notifications(hl: Hotline, senders: dict[str, Sender] | None = None, background: bool = True) -> None:
+    """Register the after-commit listener; with `background`, deliver on a thread after each notice."""
+    chosen = senders or default_senders()
+    one_at_a_time = threading.Lock()  # two deliveries at once could send a message twice
+
+    def deliver() -> None:
+        with one_at_a_time:
+            try:
+                deliver_due(hl, chosen)
+            except Exception:  # noqa: BLE001 - delivery is retried by the next run
+                log.exception("notification delivery failed")
+
+    def listener(order: WorkOrder, action: Action) -> None:
+        if record_notice(hl, order, action) and background:
+            threading.Thread(target=deliver, daemon=True).start()
+
+    hl.listeners.append(listener)
+

@@ -1,0 +1,216 @@
+"""Use cases of the unit workbench and the hotline office beside the order actions: inboxes and
+queues, reply templates, attachments, the audited read of a caller, notices and the audit log."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rexian.adapters.db.repo_office import (
+    AttachmentRepository,
+    NotificationRepository,
+    TemplateRepository,
+    audit_entries,
+)
+from rexian.adapters.db.repositories import OrderFilter
+from rexian.config import get_settings
+from rexian.domain.access import check_write, is_unit_scoped
+from rexian.domain.errors import Forbidden, InvalidInput, NotFound
+from rexian.domain.units import Unit
+from rexian.domain.workorder import IN_UNIT, Actor, Caller, Status, WorkOrder
+from rexian.services import workorders as uc
+from rexian.services.context import Hotline
+from rexian.services.views import unit_may_reach_caller
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ALLOWED_TYPES = {  # extension → content type; anything else is refused
+    "pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png",
+    "txt": "text/plain", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_STORED = re.compile(r"^[0-9a-f]{32}\.[a-z]{3,4}$")
+OFFICE_QUEUES = {"review": ("received", "review"), "returned": ("returned",), "joint_review": ("joint_review",),
+                 "reopened": ("reopened",), "callback": ("replied",)}
+
+
+def _deadline(order: WorkOrder) -> Any:
+    due = order.sign_due if order.status == Status.DISPATCHED else order.reply_due
+    return due or order.received_at
+
+
+def unit_inbox(hl: Hotline, actor: Actor) -> list[WorkOrder]:
+    """The unit's open orders and those of the units below it, the nearest deadline first."""
+    check_write(actor, "unit_desk")
+    orders, _ = uc.list_orders(hl, actor, OrderFilter(status=tuple(s.value for s in IN_UNIT)), 1000, 0)
+    return sorted(orders, key=_deadline)
+
+
+def units_below(hl: Hotline, unit_code: str | None) -> list[Unit]:
+    """The units directly below `unit_code`: where an order can be passed down."""
+    with hl.uow.begin() as tx:
+        return [u for u in tx.units.all() if unit_code and u.parent_code == unit_code]
+
+
+def office_queues(hl: Hotline, actor: Actor) -> dict[str, list[WorkOrder]]:
+    """Each queue of the office, plus pending extension requests and concentrated appeals."""
+    check_write(actor, "office_desk")
+    queues = {name: uc.list_orders(hl, actor, OrderFilter(status=statuses), 200, 0)[0]
+              for name, statuses in OFFICE_QUEUES.items()}
+    in_unit, _ = uc.list_orders(hl, actor, OrderFilter(status=tuple(s.value for s in IN_UNIT)), 2000, 0)
+    queues["extension"] = [o for o in in_unit if o.extension_request]
+    queues["concentrated"] = [o for o in in_unit + queues["callback"] if o.related_ids]
+    return queues
+
+
+@dataclass
+class OrderPage:
+    order: WorkOrder
+    events: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
+    related: list[WorkOrder]
+
+
+def order_page(hl: Hotline, actor: Actor, order_id: int) -> OrderPage:
+    """An order with its history, attachments and merged callers. A unit that sees the caller's
+    contact (a signed order) leaves an audit record of the read."""
+    order, events = uc.get_order(hl, order_id, actor)
+    with hl.uow.begin(write=True) as tx:
+        files = AttachmentRepository(tx.conn).of_order(order_id)
+        related = [o for o in (tx.orders.get(i) for i in order.related_ids) if o is not None]
+        if is_unit_scoped(actor) and unit_may_reach_caller(order) and order.caller.phone:
+            tx.audit.record(hl.clock.now(), actor.name, "read_caller", "work_order", str(order_id),
+                            {"role": actor.role.value})
+        tx.commit()
+    return OrderPage(order, events, files, related)
+
+
+def reveal_caller(hl: Hotline, actor: Actor, order_id: int) -> Caller:
+    """The unmasked caller for hotline staff; every read is audited."""
+    check_write(actor, "read_caller")
+    order, _ = uc.get_order(hl, order_id, actor)
+    with hl.uow.begin(write=True) as tx:
+        tx.audit.record(hl.clock.now(), actor.name, "read_caller", "work_order", str(order_id),
+                        {"role": actor.role.value})
+        tx.commit()
+    return order.caller
+
+
+# -- reply templates ----------------------------------------------------------------------------------
+
+def templates_for(hl: Hotline, actor: Actor) -> list[dict[str, Any]]:
+    with hl.uow.begin() as tx:
+        return TemplateRepository(tx.conn).visible_to(actor.unit_code)
+
+
+def save_template(hl: Hotline, actor: Actor, title: str, body: str, template_id: int | None = None) -> int:
+    """A unit admin keeps its unit's templates; an administrator keeps the shared ones."""
+    check_write(actor, "manage_templates")
+    if not title.strip() or not body.strip():
+        raise InvalidInput("模板标题和内容不能为空", "a template needs a title and a body")
+    with hl.uow.begin(write=True) as tx:
+        repo, now = TemplateRepository(tx.conn), hl.clock.now()
+        values = {"title": title.strip()[:200], "body": body.strip(), "updated_at": now}
+        if template_id is None:
+            template_id = repo.add(unit_code=actor.unit_code, created_by=actor.name, **values)
+        else:
+            _own_template(repo, actor, template_id)
+            repo.update(template_id, **values)
+        tx.audit.record(now, actor.name, "save_template", "reply_template", str(template_id), {"title": title})
+        tx.commit()
+    return template_id
+
+
+def delete_template(hl: Hotline, actor: Actor, template_id: int) -> None:
+    check_write(actor, "manage_templates")
+    with hl.uow.begin(write=True) as tx:
+        repo = TemplateRepository(tx.conn)
+        _own_template(repo, actor, template_id)
+        repo.delete(template_id)
+        tx.audit.record(hl.clock.now(), actor.name, "delete_template", "reply_template", str(template_id))
+        tx.commit()
+
+
+def _own_template(repo: TemplateRepository, actor: Actor, template_id: int) -> None:
+    template = repo.get(template_id)
+    if template is None:
+        raise NotFound("模板不存在", "template not found")
+    if template["unit_code"] != actor.unit_code:
+        raise Forbidden("只能修改本单位的模板", "only your own unit's templates can be changed")
+
+
+# -- attachments ---------------------------------------------------------------------------------------
+
+def attachment_dir() -> Path:
+    return get_settings().home / "attachments"
+
+
+def add_attachment(hl: Hotline, actor: Actor, order_id: int, filename: str, data: bytes) -> int:
+    """Store a file under a generated name (the uploaded name is only shown, never used as a path)."""
+    check_write(actor, "attach")
+    uc.get_order(hl, order_id, actor)  # the unit scope
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in ALLOWED_TYPES:
+        raise InvalidInput(f"不支持的附件类型（仅限 {'、'.join(sorted(ALLOWED_TYPES))}）",
+                           f"file type not allowed (only {', '.join(sorted(ALLOWED_TYPES))})")
+    if not data or len(data) > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput("附件为空或超过10MB", "the file is empty or larger than 10 MB")
+    stored = f"{secrets.token_hex(16)}.{extension}"
+    folder = attachment_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / stored).write_bytes(data)
+    shown = Path(filename.replace("\\", "/")).name[:200]
+    with hl.uow.begin(write=True) as tx:
+        attachment_id = AttachmentRepository(tx.conn).add(
+            order_id=order_id, filename=shown, stored_name=stored, content_type=ALLOWED_TYPES[extension],
+            size=len(data), unit_code=actor.unit_code, uploaded_by=actor.name, at=hl.clock.now())
+        tx.audit.record(hl.clock.now(), actor.name, "attach", "work_order", str(order_id),
+                        {"attachment_id": attachment_id, "filename": shown, "size": len(data)})
+        tx.commit()
+    return attachment_id
+
+
+def open_attachment(hl: Hotline, actor: Actor, attachment_id: int) -> tuple[dict[str, Any], Path]:
+    with hl.uow.begin() as tx:
+        meta = AttachmentRepository(tx.conn).get(attachment_id)
+    if meta is None or not _STORED.match(meta["stored_name"]):
+        raise NotFound("附件不存在", "attachment not found")
+    uc.get_order(hl, meta["order_id"], actor)  # the unit scope
+    return meta, attachment_dir() / meta["stored_name"]
+
+
+# -- notices and the audit log --------------------------------------------------------------------------
+
+def notices(hl: Hotline, actor: Actor) -> tuple[list[dict[str, Any]], int]:
+    """The actor's unit's notices (the office's for office staff) and how many are unread."""
+    unit = actor.unit_code if is_unit_scoped(actor) else None
+    with hl.uow.begin() as tx:
+        repo = NotificationRepository(tx.conn)
+        return repo.for_unit(unit), repo.unread(unit)
+
+
+def mark_notices_read(hl: Hotline, actor: Actor) -> None:
+    unit = actor.unit_code if is_unit_scoped(actor) else None
+    with hl.uow.begin(write=True) as tx:
+        NotificationRepository(tx.conn).mark_read(unit)
+        tx.commit()
+
+
+def set_unit_contact(hl: Hotline, actor: Actor, unit_code: str, email: str | None, phone: str | None) -> None:
+    """Where a unit's email and SMS notices go."""
+    check_write(actor, "manage_units")
+    with hl.uow.begin(write=True) as tx:
+        if tx.units.get(unit_code) is None:
+            raise InvalidInput(f"承办单位不存在：{unit_code}", f"unknown unit: {unit_code}")
+        NotificationRepository(tx.conn).set_contact(unit_code, email, phone)
+        tx.audit.record(hl.clock.now(), actor.name, "set_contact", "unit", unit_code, {"email": email, "phone": phone})
+        tx.commit()
+
+
+def audit_log(hl: Hotline, actor: Actor, who: str | None = None, action: str | None = None,
+              limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    check_write(actor, "read_audit")
+    with hl.uow.begin() as tx:
+        return audit_entries(tx.conn, who, action, limit, offset)

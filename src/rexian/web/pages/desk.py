@@ -1,0 +1,224 @@
+"""The unit workbench (/unit), the hotline office (/office), unit performance, notices and the
+audit log (/admin/audit). Routes translate forms into the use cases; who may open which desk is
+decided by rexian.domain.access (check_write), the order scope by the services."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from rexian.domain.access import ACTION_ROLES, check_write
+from rexian.domain.clock import LOCAL_TZ
+from rexian.domain.errors import DomainError, InvalidInput
+from rexian.domain.privacy import mask_phone
+from rexian.domain.workorder import TRANSITIONS, Action, Actor, WorkOrder
+from rexian.services import office as svc
+from rexian.services import performance as perf
+from rexian.services import workorders as uc
+from rexian.services.context import Hotline
+from rexian.services.views import order_view
+from rexian.web.pages.common import StaffActor, check_csrf, language, render
+
+router = APIRouter(include_in_schema=False)
+
+UNIT_ACTIONS = (Action.SIGN, Action.PASS_DOWN, Action.REPLY, Action.RETURN, Action.EXTEND, Action.SUSPEND,
+                Action.RESUME)
+OFFICE_ACTIONS = (Action.DISPATCH, Action.REASSIGN, Action.JOINT_REVIEW, Action.DECIDE, Action.BACKSTOP,
+                  Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION, Action.REMIND, Action.SUPERVISE,
+                  Action.CALLBACK, Action.MERGE, Action.CLOSE)
+DESK_ACTIONS = {"unit": UNIT_ACTIONS, "office": OFFICE_ACTIONS}
+
+
+def _desk(area: str):  # type: ignore[no-untyped-def]
+    def check(actor: StaffActor) -> Actor:
+        check_write(actor, area)
+        return actor
+    return Depends(check)
+
+
+UnitActor = Annotated[Actor, _desk("unit_desk")]
+OfficeActor = Annotated[Actor, _desk("office_desk")]
+
+
+def _hl(request: Request) -> Hotline:
+    return request.app.state.hotline
+
+
+def _view(hl: Hotline, order: WorkOrder, actor: Actor) -> dict[str, Any]:
+    return order_view(order, actor, hl.policy(), hl.clock.now(), hl.unit_names())
+
+
+def _page(request: Request, actor: Actor, template: str, **context: Any) -> HTMLResponse:
+    hl = _hl(request)
+    _, unread = svc.notices(hl, actor)
+    return render(request, template, unread=unread, flash=request.session.pop("flash", None), **context)
+
+
+def _back(back: str, fallback: str) -> str:
+    return back if back.startswith("/") and not back.startswith("//") else fallback
+
+
+# -- the unit workbench ---------------------------------------------------------------------------------
+
+@router.get("/unit", response_class=HTMLResponse)
+def unit_inbox(request: Request, actor: UnitActor) -> HTMLResponse:
+    hl = _hl(request)
+    orders = [_view(hl, o, actor) for o in svc.unit_inbox(hl, actor)]
+    return _page(request, actor, "desk_unit.html", orders=orders)
+
+
+@router.get("/unit/orders/{order_id}", response_class=HTMLResponse)
+def unit_order(request: Request, order_id: int, actor: UnitActor) -> HTMLResponse:
+    return _order_page(request, actor, order_id, "unit")
+
+
+@router.get("/office/orders/{order_id}", response_class=HTMLResponse)
+def office_order(request: Request, order_id: int, actor: OfficeActor, reveal: bool = False) -> HTMLResponse:
+    return _order_page(request, actor, order_id, "office", reveal)
+
+
+def _order_page(request: Request, actor: Actor, order_id: int, area: str, reveal: bool = False) -> HTMLResponse:
+    hl = _hl(request)
+    page = svc.order_page(hl, actor, order_id)
+    view = _view(hl, page.order, actor)
+    if area == "office":  # masked until the office user asks; the read is audited
+        caller = svc.reveal_caller(hl, actor, order_id) if reveal else None
+        view["caller"]["phone"] = caller.phone if caller else mask_phone(page.order.caller.phone)
+    allowed = [a for a in DESK_ACTIONS[area] if actor.role in ACTION_ROLES[a]
+               and page.order.status in TRANSITIONS[a].sources]
+    names = hl.unit_names()
+    returns = [e for e in page.events if e["action"] == Action.RETURN.value]
+    return _page(request, actor, "desk_order.html", area=area, order=view, events=page.events,
+                 attachments=page.attachments, related=[_view(hl, o, actor) for o in page.related],
+                 allowed=[a.value for a in allowed], unit_names=names, last_return=returns[-1] if returns else None,
+                 below=svc.units_below(hl, page.order.unit_code) if area == "unit" else [],
+                 templates=svc.templates_for(hl, actor) if area == "unit" else [], revealed=reveal, tz=LOCAL_TZ)
+
+
+@router.post("/desk/orders/{order_id}/act/{action}")
+def act(request: Request, order_id: int, action: Action, actor: StaffActor,
+        csrf: Annotated[str, Form(max_length=100)], back: Annotated[str, Form(max_length=300)] = "/",
+        version: Annotated[int | None, Form()] = None,
+        reason: Annotated[str, Form(max_length=4000)] = "", legal_basis: Annotated[str, Form(max_length=1000)] = "",
+        unit_code: Annotated[str, Form(max_length=64)] = "", units: Annotated[list[str] | None, Form()] = None,
+        text: Annotated[str, Form(max_length=8000)] = "", working_days: Annotated[int, Form(ge=0, le=60)] = 0,
+        satisfaction: Annotated[str, Form(max_length=32)] = "", note: Annotated[str, Form(max_length=2000)] = "",
+        master_id: Annotated[int | None, Form()] = None) -> Response:
+    """Every order action of both desks: one use case (services.workorders.perform) per form."""
+    check_csrf(request, csrf)
+    payload = {k: v for k, v in {"reason": reason, "legal_basis": legal_basis, "unit_code": unit_code,
+                                 "units": units, "text": text, "working_days": working_days, "note": note,
+                                 "satisfaction": satisfaction, "master_id": master_id}.items() if v}
+    try:
+        if action == Action.CALLBACK and satisfaction not in ("satisfied", "basically_satisfied", "unsatisfied"):
+            raise InvalidInput("请选择满意度", "choose the satisfaction")
+        uc.perform(_hl(request), order_id, action, actor, payload, version)
+    except DomainError as error:
+        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+    return RedirectResponse(_back(back, "/"), status_code=303)
+
+
+@router.post("/desk/orders/{order_id}/attachments")
+def upload(request: Request, order_id: int, actor: StaffActor, csrf: Annotated[str, Form(max_length=100)],
+           file: Annotated[UploadFile, File()], back: Annotated[str, Form(max_length=300)] = "/") -> Response:
+    check_csrf(request, csrf)
+    data = file.file.read(svc.MAX_ATTACHMENT_BYTES + 1)
+    try:
+        svc.add_attachment(_hl(request), actor, order_id, file.filename or "", data)
+    except DomainError as error:
+        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+    return RedirectResponse(_back(back, "/"), status_code=303)
+
+
+@router.get("/desk/attachments/{attachment_id}")
+def download(request: Request, attachment_id: int, actor: StaffActor) -> Response:
+    meta, path = svc.open_attachment(_hl(request), actor, attachment_id)
+    return FileResponse(path, media_type=meta["content_type"], filename=meta["filename"])
+
+
+@router.get("/unit/templates", response_class=HTMLResponse)
+def templates_page(request: Request, actor: UnitActor) -> HTMLResponse:
+    return _page(request, actor, "desk_templates.html", templates=svc.templates_for(_hl(request), actor))
+
+
+@router.post("/unit/templates")
+def save_template(request: Request, actor: StaffActor, csrf: Annotated[str, Form(max_length=100)],
+                  title: Annotated[str, Form(max_length=200)], body: Annotated[str, Form(max_length=8000)],
+                  template_id: Annotated[int | None, Form()] = None, delete: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    hl = _hl(request)
+    if delete and template_id:
+        svc.delete_template(hl, actor, template_id)
+    else:
+        svc.save_template(hl, actor, title, body, template_id)
+    return RedirectResponse("/unit/templates", status_code=303)
+
+
+@router.get("/notices", response_class=HTMLResponse)
+def notices_page(request: Request, actor: StaffActor) -> HTMLResponse:
+    items, _ = svc.notices(_hl(request), actor)
+    return _page(request, actor, "desk_notices.html", items=items)
+
+
+@router.post("/notices/read")
+def notices_read(request: Request, actor: StaffActor, csrf: Annotated[str, Form(max_length=100)]) -> Response:
+    check_csrf(request, csrf)
+    svc.mark_notices_read(_hl(request), actor)
+    return RedirectResponse("/notices", status_code=303)
+
+
+# -- the hotline office -------------------------------------------------------------------------------
+
+@router.get("/office", response_class=HTMLResponse)
+def office(request: Request, actor: OfficeActor) -> HTMLResponse:
+    hl = _hl(request)
+    queues = {name: [_view(hl, o, actor) for o in orders] for name, orders in svc.office_queues(hl, actor).items()}
+    return _page(request, actor, "desk_office.html", queues=queues)
+
+
+@router.post("/office/sweep")
+def office_sweep(request: Request, actor: OfficeActor, csrf: Annotated[str, Form(max_length=100)]) -> Response:
+    """Run the deadline sweep now: reminders and supervision for late orders, reminders near the deadline."""
+    check_csrf(request, csrf)
+    check_write(actor, "sweep")
+    hl = _hl(request)
+    counts = uc.sweep_deadlines(hl)
+    request.session["flash"] = (f"sign {counts['sign']} · reply {counts['reply']} · "
+                                f"yellow {uc.remind_near_deadlines(hl)}")
+    return RedirectResponse("/office", status_code=303)
+
+
+def _period(start: date | None, end: date | None, hl: Hotline) -> tuple[date, date]:
+    today = hl.clock.now().astimezone(LOCAL_TZ).date()
+    end = end or today
+    return start or end - timedelta(days=29), end
+
+
+@router.get("/office/performance", response_class=HTMLResponse)
+def performance_page(request: Request, actor: OfficeActor, start: date | None = None,
+                     end: date | None = None) -> HTMLResponse:
+    hl = _hl(request)
+    start, end = _period(start, end, hl)
+    rows = [p.as_dict() for p in perf.unit_performance(hl, actor, start, end)]
+    return _page(request, actor, "desk_performance.html", rows=rows, start=start, end=end)
+
+
+@router.get("/office/performance.xlsx")
+def performance_xlsx(request: Request, actor: OfficeActor, start: date | None = None,
+                     end: date | None = None) -> Response:
+    hl = _hl(request)
+    start, end = _period(start, end, hl)
+    content = perf.performance_xlsx(perf.unit_performance(hl, actor, start, end), start, end)
+    return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="performance-{start}-{end}.xlsx"'})
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(request: Request, actor: StaffActor, who: str | None = None, action: str | None = None,
+               offset: int = 0) -> HTMLResponse:
+    entries, total = svc.audit_log(_hl(request), actor, who or None, action or None, 100, max(offset, 0))
+    return _page(request, actor, "desk_audit.html", entries=entries, total=total, offset=offset, who=who or "",
+                 action=action or "")

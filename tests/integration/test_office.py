@@ -1,0 +1,199 @@
+"""The unit workbench and the hotline office through their pages and use cases, on both databases:
+notices by email (a real local SMTP server) and in-app, attachments, templates, performance, audit."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes
+from email.policy import default
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from rexian.domain.errors import Forbidden, InvalidInput
+from rexian.domain.vocabulary import Role, Satisfaction
+from rexian.domain.workorder import Action, Actor, Caller
+from rexian.services import office as svc
+from rexian.services import performance as perf
+from rexian.services import workorders as uc
+from rexian.services.auth import add_user
+from rexian.services.notifications import LoggingSms, SmtpEmail, attach_notifications, deliver_due
+from tests.integration.conftest import LIEDE, ROOT, SHIPAI, TIANHE
+
+OFFICE = Actor("dispatcher", Role.DISPATCHER)
+SUPERVISOR = Actor("supervisor", Role.SUPERVISOR)
+AGENT = Actor("agent", Role.AGENT)
+SHIPAI_STAFF = Actor("shipai", Role.UNIT_STAFF, SHIPAI)
+LIEDE_STAFF = Actor("liede", Role.UNIT_STAFF, LIEDE)
+TIANHE_ADMIN = Actor("tianhe", Role.UNIT_ADMIN, TIANHE)
+
+
+def new_order(hl, **caller) -> int:
+    intake = uc.AppealIntake(content="石牌村路口路灯不亮已经一周", channel=uc.Channel.PHONE,
+                             caller=Caller(name="王先生", phone="13800138000", **caller), auto_dispatch=False)
+    return uc.file_appeal(hl, intake, AGENT)[0].id
+
+
+@pytest.fixture(autouse=True)
+def delivery_by_hand(hotline):
+    """The notices are recorded after each commit; the tests deliver them themselves."""
+    hotline.listeners[:] = []
+    attach_notifications(hotline, background=False)
+
+
+class Inbox:
+    """What a local SMTP server received: each message's text."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(message_from_bytes(envelope.content, policy=default).get_content())
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox
+    controller.stop()
+
+
+def test_a_unit_is_told_by_email_sms_and_in_app_when_dispatched_and_why_it_must_redo_an_order(hotline, smtp_server):
+    port, inbox = smtp_server
+    svc.set_unit_contact(hotline, ROOT, SHIPAI, "shipai@example.org", "13900000000")
+    oid = new_order(hotline)
+    uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    uc.perform(hotline, oid, Action.SIGN, SHIPAI_STAFF)
+    uc.perform(hotline, oid, Action.REPLY, SHIPAI_STAFF, {"text": "已修复"})
+    uc.perform(hotline, oid, Action.CALLBACK, AGENT, {"satisfaction": "unsatisfied", "note": "灯仍不亮"})
+    sms = LoggingSms()
+    counts = deliver_due(hotline, {"email": SmtpEmail(host="127.0.0.1", port=port), "sms": sms})
+    assert counts == {"sent": 4, "retry": 0, "failed": 0}
+    assert len(inbox.messages) == 2 and "灯仍不亮" in inbox.messages[1]
+    assert sms.sent[0][0] == "13900000000"
+    items, unread = svc.notices(hotline, SHIPAI_STAFF)
+    assert unread == 2 and [n["kind"] for n in items] == ["reopened", "dispatched"]
+    assert svc.notices(hotline, LIEDE_STAFF) == ([], 0)
+
+
+def test_a_failing_mail_server_is_retried_with_backoff_and_never_undoes_the_action(hotline, clock):
+    svc.set_unit_contact(hotline, ROOT, SHIPAI, "shipai@example.org", None)
+    oid = new_order(hotline)
+    uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    closed_port = SmtpEmail(host="127.0.0.1", port=1)
+    assert deliver_due(hotline, {"email": closed_port}) == {"sent": 0, "retry": 1, "failed": 0}
+    assert deliver_due(hotline, {"email": closed_port}) == {"sent": 0, "retry": 0, "failed": 0}  # not yet due
+    clock.advance(minutes=1)
+    assert deliver_due(hotline, {"email": closed_port})["retry"] == 1
+    assert uc.get_order(hotline, oid, OFFICE)[0].status.value == "dispatched"
+
+
+def test_a_yellow_reply_deadline_reminds_the_unit_once(hotline, clock):
+    oid = new_order(hotline)
+    uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    uc.perform(hotline, oid, Action.SIGN, SHIPAI_STAFF)
+    assert uc.remind_near_deadlines(hotline) == 0
+    order, _ = uc.get_order(hotline, oid, OFFICE)
+    clock.set(order.reply_due - timedelta(hours=2))
+    assert uc.remind_near_deadlines(hotline) == 1
+    assert uc.remind_near_deadlines(hotline) == 0
+    items, _ = svc.notices(hotline, SHIPAI_STAFF)
+    assert items[0]["kind"] == "reminded" and uc.YELLOW_REMINDER in items[0]["message"]
+
+
+def test_attachments_get_generated_names_and_refuse_other_types_sizes_and_units(hotline, tmp_path, monkeypatch):
+    monkeypatch.setenv("REXIAN_HOME", str(tmp_path))
+    oid = new_order(hotline)
+    uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    aid = svc.add_attachment(hotline, SHIPAI_STAFF, oid, "../../etc/passwd.pdf", b"%PDF-1.4 report")
+    meta, path = svc.open_attachment(hotline, TIANHE_ADMIN, aid)
+    assert meta["filename"] == "passwd.pdf" and path.parent == tmp_path / "attachments"
+    assert re.fullmatch(r"[0-9a-f]{32}\.pdf", path.name) and path.read_bytes() == b"%PDF-1.4 report"
+    with pytest.raises(InvalidInput):
+        svc.add_attachment(hotline, SHIPAI_STAFF, oid, "run.sh", b"echo")
+    with pytest.raises(InvalidInput):
+        svc.add_attachment(hotline, SHIPAI_STAFF, oid, "big.pdf", b"0" * (svc.MAX_ATTACHMENT_BYTES + 1))
+    with pytest.raises(Forbidden):
+        svc.open_attachment(hotline, LIEDE_STAFF, aid)
+
+
+def test_reply_templates_are_the_units_own_and_only_its_admin_changes_them(hotline):
+    tid = svc.save_template(hotline, TIANHE_ADMIN, "已处理", "您好，您反映的问题已处理完毕。")
+    assert [t["title"] for t in svc.templates_for(hotline, TIANHE_ADMIN)] == ["已处理"]
+    assert svc.templates_for(hotline, SHIPAI_STAFF) == []
+    with pytest.raises(Forbidden):
+        svc.save_template(hotline, SHIPAI_STAFF, "x", "y")
+    with pytest.raises(Forbidden):
+        svc.delete_template(hotline, Actor("other", Role.UNIT_ADMIN, LIEDE), tid)
+    svc.delete_template(hotline, TIANHE_ADMIN, tid)
+    assert svc.templates_for(hotline, TIANHE_ADMIN) == []
+
+
+def test_performance_counts_upheld_returns_satisfaction_and_ranks_units(hotline, clock):
+    day = clock.now().date()
+    kept, moved = new_order(hotline), new_order(hotline)
+    for oid in (kept, moved):
+        uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    uc.perform(hotline, kept, Action.SIGN, SHIPAI_STAFF)
+    uc.perform(hotline, kept, Action.REPLY, SHIPAI_STAFF, {"text": "已修复"})
+    uc.perform(hotline, kept, Action.CALLBACK, AGENT, {"satisfaction": Satisfaction.SATISFIED.value})
+    uc.perform(hotline, moved, Action.RETURN, SHIPAI_STAFF, {"reason": "不属本单位", "legal_basis": "第十六条"})
+    uc.perform(hotline, moved, Action.REASSIGN, OFFICE, {"unit_code": LIEDE, "reason": "改派"})
+    rows = {p.unit_code: p for p in perf.unit_performance(hotline, OFFICE, day, day)}
+    shipai = rows[SHIPAI]
+    assert (shipai.orders, shipai.signed_on_time, shipai.replied_on_time) == (2, 1, 1)
+    assert (shipai.returns, shipai.returns_upheld, shipai.satisfaction_rate) == (1, 1, 1.0)
+    assert rows[LIEDE].orders == 1 and rows[SHIPAI].rank == 1
+    assert perf.performance_xlsx(list(rows.values()), day, day)[:2] == b"PK"
+
+
+def test_a_return_sent_back_to_the_same_unit_by_joint_review_is_not_upheld(hotline, clock):
+    day = clock.now().date()
+    oid = new_order(hotline)
+    uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    uc.perform(hotline, oid, Action.RETURN, SHIPAI_STAFF, {"reason": "不属本单位", "legal_basis": "第十六条"})
+    uc.perform(hotline, oid, Action.JOINT_REVIEW, OFFICE, {"units": [SHIPAI, LIEDE], "reason": "争议"})
+    uc.perform(hotline, oid, Action.DECIDE, SUPERVISOR, {"unit_code": SHIPAI, "reason": "属地管理"})
+    shipai = {p.unit_code: p for p in perf.unit_performance(hotline, OFFICE, day, day)}[SHIPAI]
+    assert (shipai.returns, shipai.returns_upheld) == (1, 0)
+
+
+def test_the_caller_is_shown_to_a_unit_only_after_signing_and_every_read_is_audited(hotline):
+    oid = new_order(hotline)
+    uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    assert svc.order_page(hotline, SHIPAI_STAFF, oid) and svc.audit_log(hotline, ROOT, action="read_caller")[1] == 0
+    uc.perform(hotline, oid, Action.SIGN, SHIPAI_STAFF)
+    svc.order_page(hotline, SHIPAI_STAFF, oid)
+    assert svc.reveal_caller(hotline, OFFICE, oid).phone == "13800138000"
+    entries, total = svc.audit_log(hotline, ROOT, action="read_caller")
+    assert total == 2 and {e["actor"] for e in entries} == {"shipai", "dispatcher"}
+    with pytest.raises(Forbidden):
+        svc.audit_log(hotline, OFFICE)
+    with pytest.raises(Forbidden):
+        svc.reveal_caller(hotline, SHIPAI_STAFF, oid)
+
+
+def test_the_office_pages_drive_an_order_and_show_it_on_the_timeline(hotline, client):
+    add_user(hotline, "disp", Role.DISPATCHER, ROOT, None, "pw-disp-123")
+    oid = new_order(hotline)
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.post("/login", data={"name": "disp", "password": "pw-disp-123", "csrf": csrf, "next": "/office"})
+    office = client.get("/office")
+    assert office.status_code == 200 and f'data-id="{oid}"' in office.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', office.text).group(1)
+    client.post(f"/desk/orders/{oid}/act/dispatch", data={"csrf": csrf, "unit_code": SHIPAI, "back": "/office"})
+    detail = client.get(f"/office/orders/{oid}")
+    assert 'data-action="dispatch"' in detail.text and "138****8000" in detail.text
+    assert "13800138000" in client.get(f"/office/orders/{oid}?reveal=1").text
+    assert client.get("/office/performance").status_code == 200
+    assert client.get("/office/performance.xlsx").content[:2] == b"PK"
+    assert client.get("/unit").status_code == 403 and client.get("/admin/audit").status_code == 403
