@@ -44,6 +44,7 @@ LIVE_CALLS_KEPT = 500  # calls whose draft stays warm in memory
 TEXT_LIMIT = 2000
 FIELD_LIMITS = {"content": 4000}
 ARTICLES, CASES = 3, 2  # knowledge suggestions shown
+QUERY_CHARS = 300  # the knowledge query: the caller's latest words, so its cost stays bounded
 
 
 @dataclass
@@ -188,9 +189,9 @@ class Desk:
     def _suggest(self, caller_text: str) -> list[dict[str, Any]]:
         if not caller_text.strip():
             return []
-        index, region = self.knowledge, self.hl.city.name
-        hits = (index.search(caller_text, ARTICLES, region=region, kinds=["article"])
-                + index.search(caller_text, CASES, kinds=["case"]))
+        index, region, query = self.knowledge, self.hl.city.name, caller_text[-QUERY_CHARS:]
+        hits = (index.search(query, ARTICLES, region=region, kinds=["article"])
+                + index.search(query, CASES, kinds=["case"]))
         return [{"doc_id": h.doc_id, "kind": h.kind, "title": h.title, "snippet": h.snippet,
                  "score": round(h.score, 3)} for h in hits]
 
