@@ -67,7 +67,9 @@ def fasttext_style() -> object:
     )
 
 
-def run(train: list[LabelledText], tests: dict[str, tuple[list[str], list[str]]]) -> dict[str, dict[str, dict]]:
+def run(
+    train: list[LabelledText], tests: dict[str, tuple[list[str], list[str]]]
+) -> dict[str, dict[str, dict]]:
     """Scores of every model on every test set, training once per model."""
     train = train + synthetic_pairs(train, 6000)
     x, y = [i.text for i in train], [i.label for i in train]
@@ -80,7 +82,7 @@ def run(train: list[LabelledText], tests: dict[str, tuple[list[str], list[str]]]
         started = time.perf_counter()
         clf.fit(fx, y)
         out[name] = {}
-        for test, (texts, gold) in tests.items():
+        for test, (_, gold) in tests.items():
             p = clf.predict_proba(tx[test]) if hasattr(clf, "predict_proba") else None
             pred = clf.predict(tx[test])
             out[name][test] = score(gold, list(pred), p, list(clf.classes_))
@@ -97,7 +99,9 @@ def run(train: list[LabelledText], tests: dict[str, tuple[list[str], list[str]]]
     out["soft vote: calibrated SVC + LR + CNB"] = {}
     for test, (_, gold) in tests.items():
         p = np.mean([probas[m][test] for m in members], axis=0)
-        out["soft vote: calibrated SVC + LR + CNB"][test] = score(gold, [labels[i] for i in p.argmax(1)], p, labels)
+        out["soft vote: calibrated SVC + LR + CNB"][test] = score(
+            gold, [labels[i] for i in p.argmax(1)], p, labels
+        )
     return out
 
 
@@ -142,13 +146,17 @@ def main() -> None:
         for name, result in run([pool[i] for i in tr], tests).items():
             cv[name].append([result[t]["macro_f1"] for t in ("titles", "details", "pairs")])
 
-    print("\n| model | cv titles | cv details | cv pairs | sample383 macro-F1 | sample383 acc | ECE | Brier |")
+    print(
+        "\n| model | cv titles | cv details | cv pairs | sample383 macro-F1 | sample383 acc | ECE | Brier |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, scores in cv.items():
         m = np.mean(scores, axis=0)
         h = held_out[name]["sample383"]
         cal = f"{h['ece']:.3f} | {h['brier']:.3f}" if "ece" in h else "– | –"
-        print(f"| {name} | {m[0]:.4f} | {m[1]:.4f} | {m[2]:.4f} | {h['macro_f1']:.4f} | {h['accuracy']:.4f} | {cal} |")
+        print(
+            f"| {name} | {m[0]:.4f} | {m[1]:.4f} | {m[2]:.4f} | {h['macro_f1']:.4f} | {h['accuracy']:.4f} | {cal} |"
+        )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,9 @@ def _model() -> AppealClassifier:
 
 @app.command("train")
 def train(
-    data_dir: Annotated[Path | None, typer.Option(help="Data folder holding teddy2020c/ (default: the repo's data/).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Data folder holding teddy2020c/ (default: the repo's data/).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Train the classifier on the labelled messages of 附件2 and save it as the default model."""
@@ -58,9 +60,13 @@ def train(
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Labelled CSV, CSV.GZ or XLSX.")],
     text_column: Annotated[
-        list[str] | None, typer.Option("--text-column", help="Text column(s), joined in order (default: 留言主题 留言详情).")
+        list[str] | None,
+        typer.Option("--text-column", help="Text column(s), joined in order (default: 留言主题 留言详情)."),
     ] = None,
-    label_column: Annotated[str | None, typer.Option("--label-column", help="Gold label column (default: 一级标签, else 一级分类).")] = None,
+    label_column: Annotated[
+        str | None,
+        typer.Option("--label-column", help="Gold label column (default: 一级标签, else 一级分类)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Per-class precision / recall / F1, macro-F1, accuracy and the confusion matrix on a labelled file."""

@@ -162,8 +162,14 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 def load_labelled(data_dir: Path) -> list[LabelledText]:
     """Every labelled text of 附件2 once (exact duplicates after cleaning dropped, first label kept)."""
     folder = data_dir / TEDDY
-    items = [LabelledText(compose_text(r[TITLE_COLUMN], ""), r["一级标签"], "title") for r in _read_csv(folder / TITLES_FILE)]
-    items += [LabelledText(compose_text("", r[CONTENT_COLUMN]), r["一级标签"], "detail") for r in _read_csv(folder / DETAILS_FILE)]
+    items = [
+        LabelledText(compose_text(r[TITLE_COLUMN], ""), r["一级标签"], "title")
+        for r in _read_csv(folder / TITLES_FILE)
+    ]
+    items += [
+        LabelledText(compose_text("", r[CONTENT_COLUMN]), r["一级标签"], "detail")
+        for r in _read_csv(folder / DETAILS_FILE)
+    ]
     items += [
         LabelledText(compose_text(r[TITLE_COLUMN], r[CONTENT_COLUMN]), r["一级分类"], "full")
         for r in _read_csv(folder / SAMPLE_FILE)
@@ -199,7 +205,9 @@ def synthetic_pairs(items: Sequence[LabelledText], n: int, seed: int = 0) -> lis
     return pairs
 
 
-def fit(items: Sequence[LabelledText], pairs: int = SYNTHETIC_PAIRS, model: Pipeline | None = None) -> AppealClassifier:
+def fit(
+    items: Sequence[LabelledText], pairs: int = SYNTHETIC_PAIRS, model: Pipeline | None = None
+) -> AppealClassifier:
     """Train `model` (default: `build_model()`) on `items` plus synthetic title + detail pairs."""
     train = list(items) + synthetic_pairs(items, pairs)
     pipeline = model if model is not None else build_model()
@@ -270,7 +278,10 @@ def evaluate(classifier: AppealClassifier, texts: Sequence[str], labels: Sequenc
 
 
 def score(
-    gold: Sequence[str], predicted: Sequence[str], probabilities: np.ndarray | None = None, model_labels: Sequence[str] = ()
+    gold: Sequence[str],
+    predicted: Sequence[str],
+    probabilities: np.ndarray | None = None,
+    model_labels: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The metrics of `evaluate` from gold and predicted labels (probabilities optional, columns = model_labels)."""
     classes = sorted(set(gold) | set(predicted) | set(model_labels))

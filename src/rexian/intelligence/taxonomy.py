@@ -24,8 +24,7 @@ def _path(data_dir: Path | None) -> Path:
 def _rows(path: Path) -> tuple[tuple[str, str, str], ...]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         return tuple(
-            (r["一级分类"].strip(), r["二级分类"].strip(), r["三级分类"].strip())
-            for r in csv.DictReader(f)
+            (r["一级分类"].strip(), r["二级分类"].strip(), r["三级分类"].strip()) for r in csv.DictReader(f)
         )
 
 

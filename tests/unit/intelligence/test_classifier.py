@@ -96,8 +96,12 @@ def test_a_saved_model_loads_with_the_same_predictions(small_model, split, tmp_p
 
 def test_scores_match_a_hand_computed_example():
     result = score(["a", "a", "b", "b"], ["a", "b", "b", "b"])
-    assert result["per_class"]["a"] == pytest.approx({"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2})
-    assert result["per_class"]["b"] == pytest.approx({"precision": 2 / 3, "recall": 1.0, "f1": 0.8, "support": 2})
+    assert result["per_class"]["a"] == pytest.approx(
+        {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2}
+    )
+    assert result["per_class"]["b"] == pytest.approx(
+        {"precision": 2 / 3, "recall": 1.0, "f1": 0.8, "support": 2}
+    )
     assert result["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
     assert result["accuracy"] == 0.75
     assert result["confusion_matrix"] == [[1, 1], [0, 2]]

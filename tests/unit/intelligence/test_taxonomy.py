@@ -19,7 +19,9 @@ def test_every_path_names_three_levels_under_a_top_level_category():
 
 def test_the_tree_holds_every_path():
     tree = taxonomy_tree()
-    assert sorted(f"{a}/{b}/{c}" for a, bs in tree.items() for b, cs in bs.items() for c in cs) == sorted(taxonomy_paths())
+    assert sorted(f"{a}/{b}/{c}" for a, bs in tree.items() for b, cs in bs.items() for c in cs) == sorted(
+        taxonomy_paths()
+    )
 
 
 def test_every_label_of_the_labelled_sample_is_a_top_level_category():
