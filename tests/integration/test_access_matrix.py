@@ -4,6 +4,7 @@ reading or acting on another unit's order by id."""
 from __future__ import annotations
 
 import pytest
+from tests.integration.conftest import LIEDE, SHIPAI, USERS, auth
 
 from rexian.domain.errors import Forbidden
 from rexian.domain.vocabulary import Role
@@ -11,7 +12,6 @@ from rexian.domain.workorder import Action, Actor
 from rexian.services import office as svc
 from rexian.services import performance as perf
 from rexian.services import workorders as uc
-from tests.integration.conftest import LIEDE, SHIPAI, USERS, auth
 
 ACTORS = {name: Actor(name, role, unit) for name, (role, unit) in USERS.items()}
 ACTORS["citizen"] = Actor("citizen", Role.CITIZEN)

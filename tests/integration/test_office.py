@@ -4,13 +4,14 @@ notices by email (a real local SMTP server) and in-app, attachments, templates, 
 from __future__ import annotations
 
 import re
-from email import message_from_bytes
-from email.policy import default
 import socket
 from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
+from tests.integration.conftest import LIEDE, ROOT, SHIPAI, TIANHE
 
 from rexian.domain.errors import Forbidden, InvalidInput
 from rexian.domain.vocabulary import Role, Satisfaction
@@ -20,7 +21,6 @@ from rexian.services import performance as perf
 from rexian.services import workorders as uc
 from rexian.services.auth import add_user
 from rexian.services.notifications import LoggingSms, SmtpEmail, attach_notifications, deliver_due
-from tests.integration.conftest import LIEDE, ROOT, SHIPAI, TIANHE
 
 OFFICE = Actor("dispatcher", Role.DISPATCHER)
 SUPERVISOR = Actor("supervisor", Role.SUPERVISOR)

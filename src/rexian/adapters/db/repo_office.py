@@ -8,7 +8,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from rexian.adapters.db.tables import audit_log, work_order_events, work_orders
-from rexian.adapters.db.tables_office import attachments, notifications, outbox, reply_templates, unit_contacts
+from rexian.adapters.db.tables_office import (
+    attachments,
+    notifications,
+    outbox,
+    reply_templates,
+    unit_contacts,
+)
 
 
 def _dicts(rows: Any) -> list[dict[str, Any]]:
