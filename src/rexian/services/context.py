@@ -31,6 +31,7 @@ class Hotline:
     city: CityProfile
     limits: TimeLimits = field(default_factory=TimeLimits)
     dispatcher: Any | None = None  # intake intelligence (services.dispatching.Dispatcher), when attached
+    knowledge: Any | None = None  # the shared knowledge base (services.knowledge.KnowledgeBase), built on first use
     listeners: list[Callable[[WorkOrder, Action], None]] = field(default_factory=list)
     _policy: DeadlinePolicy | None = None
     _unit_names: dict[str, str] | None = None

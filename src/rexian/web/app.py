@@ -14,10 +14,13 @@ from rexian.config import get_settings, secret_key
 from rexian.domain.workorder import Actor
 from rexian.services.context import Hotline
 from rexian.web.api import calls as calls_api
+from rexian.web.api import knowledge as kb_api
+from rexian.web.api import portal as portal_api
 from rexian.web.api import routing, units, work_orders
 from rexian.web.deps import RateLimiter
 from rexian.web.errors import install_error_handlers
 from rexian.web.pages import agent_desk, common, desk, home
+from rexian.web.pages import kb as kb_pages
 
 
 def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> FastAPI:
@@ -42,6 +45,9 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(common.router)
     app.include_router(home.router)
+    app.include_router(kb_api.router)
+    app.include_router(portal_api.router)
+    app.include_router(kb_pages.router)
     app.include_router(work_orders.router)
     app.include_router(units.router)
     app.include_router(routing.router)
