@@ -48,6 +48,7 @@ class WorkingCalendar:
     schedules: Mapping[int, YearSchedule] = field(default_factory=dict)
     use_package: bool = True
     warnings: set[int] = field(default_factory=set)  # years answered by the weekends-only fallback
+    _known: dict[date, bool] = field(default_factory=dict, repr=False, compare=False)  # answers so far
 
     @classmethod
     def from_days(cls, days: Iterable[tuple[date, str]], use_package: bool = True) -> WorkingCalendar:
@@ -62,6 +63,12 @@ class WorkingCalendar:
         return cls(schedules=schedules, use_package=use_package)
 
     def is_working_day(self, day: date) -> bool:
+        answer = self._known.get(day)
+        if answer is None:
+            answer = self._known[day] = self._lookup(day)
+        return answer
+
+    def _lookup(self, day: date) -> bool:
         schedule = self.schedules.get(day.year)
         if schedule is not None:
             return schedule.is_working_day(day)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from threading import Lock
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -54,12 +56,27 @@ def issue_token(hl: Hotline, name: str, actor: Actor) -> str:
     return token
 
 
+TOKEN_CACHE_SECONDS = 30.0  # a revoked token or deactivated user stops working within this time
+_token_cache: dict[str, tuple[float, Actor | None]] = {}
+_token_lock = Lock()
+
+
 def actor_for_token(hl: Hotline, token: str) -> Actor | None:
+    """The user behind a bearer token, cached briefly: systems call the API many times a second."""
+    digest = token_hash(token)
+    now = time.monotonic()
+    with _token_lock:
+        cached = _token_cache.get(digest)
+    if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
+        return cached[1]
     with hl.uow.begin() as tx:
-        user = tx.users.by_token_hash(token_hash(token))
-    if user is None or not user.active:
-        return None
-    return Actor(user.name, user.role, user.unit_code)
+        user = tx.users.by_token_hash(digest)
+    actor = Actor(user.name, user.role, user.unit_code) if user is not None and user.active else None
+    with _token_lock:
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        _token_cache[digest] = (now, actor)
+    return actor
 
 
 def actor_for_password(hl: Hotline, name: str, password: str) -> Actor | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
@@ -22,18 +23,23 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite has one writer at a time; queueing writers of this process on a lock is fair and
+        # fast, where SQLite's busy handler makes them sleep with growing back-off.
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     def begin(self, write: bool = False) -> Transaction:
-        return Transaction(self.engine, write)
+        return Transaction(self.engine, write, self._write_lock if write else None)
 
 
 class Transaction:
     conn: Connection
 
-    def __init__(self, engine: Engine, write: bool) -> None:
-        self._engine, self._write = engine, write
+    def __init__(self, engine: Engine, write: bool, lock: threading.Lock | None = None) -> None:
+        self._engine, self._write, self._lock = engine, write, lock
 
     def __enter__(self) -> Transaction:
+        if self._lock is not None:
+            self._lock.acquire()
         self.conn = self._engine.connect()
         if self._write:
             self.conn.execution_options(write=True)
@@ -52,6 +58,10 @@ class Transaction:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._tx.is_active:
-            self._tx.rollback()
-        self.conn.close()
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+            self.conn.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
