@@ -54,11 +54,14 @@ def _seed_users(hl: Hotline, actor: Actor) -> dict[str, str]:
 
 def seed(hl: Hotline, actor: Actor, count: int = 300, seed_value: int = 12345) -> dict[str, Any]:
     """Idempotent: orders already seeded are left alone."""
+    from rexian.services.knowledge import load_demo_knowledge
+
     tokens = _seed_users(hl, actor)
+    knowledge = load_demo_knowledge(hl, actor)
     with hl.uow.begin() as tx:
         streets = [u for u in tx.units.all(hl.city.key) if u.kind == UnitKind.STREET]
         if tx.orders.existing_external_refs(["demo:0"]):
-            return {"users": len(tokens), "orders": 0, "note": "already seeded"}
+            return {"users": len(tokens), "orders": 0, "knowledge": knowledge, "note": "already seeded"}
     rng = random.Random(seed_value)
     real_clock, now = hl.clock, hl.clock.now()
     clock = FixedClock(now)
@@ -93,6 +96,7 @@ def seed(hl: Hotline, actor: Actor, count: int = 300, seed_value: int = 12345) -
         hl.clock = real_clock
     swept = uc.sweep_deadlines(hl)
     return {"users": len(tokens), "orders": sum(counts.values()), "by_scenario": counts, "sweep": swept,
+            "knowledge": knowledge,
             "tokens_file": str(get_settings().home / "demo-tokens.json") if tokens else None,
             "password": DEMO_PASSWORD if tokens else None}
 
