@@ -43,6 +43,7 @@ WRITE_ROLES = {  # non-order writes
     "intake": STAFF | {R.CITIZEN, R.SYSTEM},
     "manage_units": frozenset({R.ADMIN}),
     "manage_users": frozenset({R.ADMIN}),
+    "manage_open311_keys": frozenset({R.ADMIN}),
     "manage_rules": frozenset({R.ADMIN, R.DISPATCHER, R.SUPERVISOR}),
     "sweep": frozenset({R.ADMIN, R.SYSTEM, R.SUPERVISOR}),
     "write_knowledge": STAFF, "review_knowledge": OFFICE,  # draft and propose articles; review and publish

@@ -16,7 +16,7 @@ from rexian.services.context import Hotline
 from rexian.web.api import calls as calls_api
 from rexian.web.api import knowledge as kb_api
 from rexian.web.api import portal as portal_api
-from rexian.web.api import routing, units, work_orders
+from rexian.web.api import open311, routing, units, work_orders
 from rexian.web.deps import RateLimiter
 from rexian.web.errors import install_error_handlers
 from rexian.web.pages import agent_desk, common, desk, home
@@ -51,6 +51,7 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.include_router(work_orders.router)
     app.include_router(units.router)
     app.include_router(routing.router)
+    app.include_router(open311.router)
     app.include_router(desk.router)
     app.include_router(calls_api.router)
     app.include_router(agent_desk.router)
