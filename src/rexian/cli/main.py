@@ -15,6 +15,7 @@ from rexian.cli import model as model_cli
 from rexian.cli import office as office_cli
 from rexian.cli import report as report_cli
 from rexian.cli import open311 as open311_cli
+from rexian.cli import ops as ops_cli
 
 app = typer.Typer(help="Rexian (热线): the 12345 hotline platform.", no_args_is_help=True)
 
@@ -30,6 +31,7 @@ app.command("seed-demo")(core.seed_demo)
 app.command("dispatch")(dispatch_cli.dispatch)
 app.add_typer(dispatch_cli.rules_app, name="rules")
 # --- register sub-commands here ---
+app.command("backup")(ops_cli.backup), app.command("restore")(ops_cli.restore)
 app.add_typer(kb_cli.app, name="kb")
 app.add_typer(desk_cli.app, name="desk")
 app.command("hotspots")(analytics_cli.hotspots)
