@@ -53,6 +53,7 @@ WRITE_ROLES = {  # non-order writes
     "attach": UNIT | OFFICE,
     "read_caller": OFFICE | {R.AGENT},  # the unmasked caller, audited
     "read_audit": frozenset({R.ADMIN}),
+    "drive_cti": frozenset({R.SYSTEM, R.ADMIN}), "read_wallboard": STAFF | {R.SYSTEM},  # /api/v1/cti
     "take_calls": frozenset({R.AGENT, R.DISPATCHER, R.ADMIN}),  # the agent desk (/desk, /api/v1/calls)
 }
 

@@ -14,6 +14,7 @@ from rexian.config import get_settings, secret_key
 from rexian.domain.workorder import Actor
 from rexian.services.context import Hotline
 from rexian.web.api import calls as calls_api
+from rexian.web.api import cti as cti_api
 from rexian.web.api import knowledge as kb_api
 from rexian.web.api import portal as portal_api
 from rexian.web.api import open311, routing, units, work_orders
@@ -52,6 +53,7 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.include_router(units.router)
     app.include_router(routing.router)
     app.include_router(open311.router)
+    app.include_router(cti_api.router)
     app.include_router(desk.router)
     app.include_router(calls_api.router)
     app.include_router(agent_desk.router)

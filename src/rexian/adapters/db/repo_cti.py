@@ -1,0 +1,43 @@
+"""Reads and writes for the call centre: registered callers, and a phone's open work orders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, exists, insert, select
+
+from rexian.adapters.db.tables import work_orders
+from rexian.adapters.db.tables_cti import cti_registered_callers
+from rexian.domain.workorder import OPEN
+
+
+class CtiRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def registered_flag(self, phone: str) -> str | None:
+        c = cti_registered_callers.c
+        return self.conn.execute(select(c.flag).where(c.phone == phone)).scalar()
+
+    def has_open_order(self, phone: str) -> bool:
+        c = work_orders.c
+        query = select(exists().where(c.caller_phone == phone, c.status.in_([s.value for s in OPEN])))
+        return bool(self.conn.execute(query).scalar())
+
+    def orders_of(self, phone: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The phone's orders, newest first."""
+        c = work_orders.c
+        rows = self.conn.execute(
+            select(c.id, c.code, c.status, c.title, c.received_at, c.unit_code)
+            .where(c.caller_phone == phone).order_by(c.received_at.desc(), c.id.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]
+
+    def replace_registered(self, rows: Iterable[tuple[str, str, str | None]], at: datetime) -> int:
+        """Replace the whole register with `rows` of (phone, flag, note); returns how many."""
+        items = [{"phone": p, "flag": f, "note": n, "registered_at": at} for p, f, n in rows]
+        self.conn.execute(delete(cti_registered_callers))
+        if items:
+            self.conn.execute(insert(cti_registered_callers), items)
+        return len(items)
