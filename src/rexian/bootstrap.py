@@ -8,6 +8,7 @@ from rexian.adapters.db.engine import make_engine
 from rexian.adapters.db.uow import SqlUnitOfWork
 from rexian.config import Settings, get_settings
 from rexian.domain.clock import Clock, SystemClock
+from rexian.services.analytics import attach_analytics
 from rexian.services.context import CityProfile, Hotline
 from rexian.services.notifications import attach_notifications
 
@@ -22,6 +23,7 @@ def bootstrap(settings: Settings | None = None, clock: Clock | None = None, engi
     engine = engine or make_engine(settings.database_url)
     uow = SqlUnitOfWork(engine)
     hl = Hotline(uow=uow, clock=clock or SystemClock(), city=_active_city(uow))
+    attach_analytics(hl)  # reply scores, duplicate index, kept current after each change
     attach_notifications(hl)
     if intelligence:
         from rexian.services.dispatching import attach_intelligence

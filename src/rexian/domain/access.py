@@ -46,6 +46,7 @@ WRITE_ROLES = {  # non-order writes
     "manage_open311_keys": frozenset({R.ADMIN}),
     "manage_rules": frozenset({R.ADMIN, R.DISPATCHER, R.SUPERVISOR}),
     "sweep": frozenset({R.ADMIN, R.SYSTEM, R.SUPERVISOR}),
+    "read_analytics": OFFICE | {R.AGENT},  # dashboards, hotspots, surges, reply quality
     "write_knowledge": STAFF, "review_knowledge": OFFICE,  # draft and propose articles; review and publish
     "unit_desk": UNIT_ROLES,  # the unit workbench (/unit)
     "office_desk": OFFICE,  # the hotline office (/office), performance

@@ -303,10 +303,59 @@ def detect_hotspots(
                 )
                 scored.append((heat, members))
     scored.sort(key=lambda item: -item[0])
+    scored = _merge_same_topic(scored[: max(5 * top, 100)], chosen, places, canonical) + scored[max(5 * top, 100) :]
     return [
         _describe(rank, heat, members, chosen, places, matrix)
         for rank, (heat, members) in enumerate(scored[:top], start=1)
     ]
+
+
+def _shares(terms: list[str], other: list[str]) -> int:
+    """Key terms two clusters share; "搅拌" and "搅拌站" count as one."""
+    return sum(1 for t in terms if any(t in o or o in t for o in other))
+
+
+def _merge_same_topic(
+    scored: list[tuple[float, list[int]]],
+    messages: list[HotspotMessage],
+    places: list[Places],
+    canonical: dict[str, str],
+    min_shared: int = 3,
+) -> list[tuple[float, list[int]]]:
+    """Join the hottest clusters that name the same place and share key terms (jieba TF-IDF).
+
+    Text clustering cuts one real hotspot into several when people word it differently ("搅拌站噪音"
+    and "修建搅拌厂灰尘" about 丽发新城); a person reads them as one. The heat is recomputed on the
+    merged cluster. Only clusters naming the same place are joined: the same words about two
+    estates are two hotspots.
+    """
+    groups: list[tuple[str, list[str], list[int]]] = []
+    for _, members in scored:
+        names = Counter(canonical.get(k, k) for i in members for k in map(place_key, places[i].names[:1]))
+        place = names.most_common(1)[0][0] if names else ""
+        texts = [clean_text(messages[i].title) + " " + clean_text(messages[i].text)[:_TEXT_CHARS] for i in members]
+        terms = _key_terms(texts, [n for i in members for n in places[i].names[:3]], k=8)
+        for g_place, g_terms, g_members in groups:
+            if place and place == g_place and _shares(terms, g_terms) >= min_shared:
+                g_members.extend(members)
+                g_terms.extend(t for t in terms if t not in g_terms)  # the topic is what all members say
+                break
+        else:
+            groups.append((place, terms, list(members)))
+    merged = [
+        (
+            heat_index(
+                len(members),
+                len({messages[i].user for i in members}),
+                sum(messages[i].likes for i in members),
+                sum(messages[i].dislikes for i in members),
+                [messages[i].at for i in members],
+            ),
+            members,
+        )
+        for _, _, members in groups
+    ]
+    return sorted(merged, key=lambda item: -item[0])
 
 
 def _vectorise_chunk(texts: list[str]) -> csr_matrix:

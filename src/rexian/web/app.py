@@ -13,6 +13,7 @@ from rexian.bootstrap import bootstrap
 from rexian.config import get_settings, secret_key
 from rexian.domain.workorder import Actor
 from rexian.services.context import Hotline
+from rexian.web.api import analytics as analytics_api
 from rexian.web.api import calls as calls_api
 from rexian.web.api import cti as cti_api
 from rexian.web.api import knowledge as kb_api
@@ -20,6 +21,7 @@ from rexian.web.api import portal as portal_api
 from rexian.web.api import open311, routing, units, work_orders
 from rexian.web.deps import RateLimiter
 from rexian.web.errors import install_error_handlers
+from rexian.web.pages import analytics as analytics_pages
 from rexian.web.pages import agent_desk, common, desk, home
 from rexian.web.pages import kb as kb_pages
 
@@ -53,6 +55,8 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.include_router(units.router)
     app.include_router(routing.router)
     app.include_router(open311.router)
+    app.include_router(analytics_api.router)
+    app.include_router(analytics_pages.router)
     app.include_router(cti_api.router)
     app.include_router(desk.router)
     app.include_router(calls_api.router)

@@ -1,0 +1,51 @@
+"""Analytics tables: reply scores, surge alerts, stored hotspot runs; indexes the dashboard reads."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Integer, String, Table, Text
+
+from rexian.adapters.db.tables import UTCDateTime, metadata, work_orders
+
+reply_scores = Table(
+    "reply_scores", metadata,
+    Column("order_id", Integer, ForeignKey("work_orders.id"), primary_key=True),
+    Column("total", Float, nullable=False, index=True),
+    Column("relevance", Float, nullable=False),
+    Column("completeness", Float, nullable=False),
+    Column("readability", Float, nullable=False),
+    Column("timeliness", Float, nullable=True),
+    Column("reasons", JSON, nullable=False, default=list),
+    Column("scored_at", UTCDateTime, nullable=False),
+)
+
+surge_alerts = Table(
+    "surge_alerts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # category_district | place
+    Column("key", String(300), nullable=False),
+    Column("window_start", UTCDateTime, nullable=False),
+    Column("window_end", UTCDateTime, nullable=False, index=True),
+    Column("observed", Integer, nullable=False),
+    Column("expected", Float, nullable=False),
+    Column("p_value", Float, nullable=False),
+    Column("ratio", Float, nullable=False),
+    Column("evidence", JSON, nullable=False, default=list),  # order codes
+    Column("status", String(16), nullable=False, default="open", index=True),  # open | closed
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "kind", "key", "status"),
+)
+
+hotspot_runs = Table(
+    "hotspot_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("computed_at", UTCDateTime, nullable=False, index=True),
+    Column("period_from", UTCDateTime, nullable=True),
+    Column("period_to", UTCDateTime, nullable=True),
+    Column("hotspots", JSON, nullable=False, default=list),
+    Column("note", Text, nullable=False, default=""),
+)
+
+# The dashboard groups orders of a period by day and channel, category, district and satisfaction.
+Index("ix_work_orders_received_at_channel", work_orders.c.received_at, work_orders.c.channel)
+Index("ix_work_orders_district_received_at", work_orders.c.district, work_orders.c.received_at)
+Index("ix_work_orders_category_received_at", work_orders.c.category, work_orders.c.received_at)
