@@ -23,6 +23,7 @@ from rexian.web.deps import RateLimiter
 from rexian.web.errors import install_error_handlers
 from rexian.web.pages import analytics as analytics_pages
 from rexian.web.pages import agent_desk, common, desk, home
+from rexian.web.pages import wallboard as wallboard_pages
 from rexian.web.pages import kb as kb_pages
 
 
@@ -58,6 +59,7 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.include_router(analytics_api.router)
     app.include_router(analytics_pages.router)
     app.include_router(cti_api.router)
+    app.include_router(wallboard_pages.router)
     app.include_router(desk.router)
     app.include_router(calls_api.router)
     app.include_router(agent_desk.router)
