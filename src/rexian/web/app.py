@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -21,6 +21,7 @@ from rexian.web.api import portal as portal_api
 from rexian.web.api import open311, routing, units, work_orders
 from rexian.web.deps import RateLimiter
 from rexian.web.errors import install_error_handlers
+from rexian.web.observability import database_ok, install_observability
 from rexian.web.pages import analytics as analytics_pages
 from rexian.web.pages import agent_desk, common, desk, home
 from rexian.web.pages import wallboard as wallboard_pages
@@ -35,6 +36,7 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.state.public_limiter = RateLimiter(public_rate_limit, 60.0)
     app.state.login_limiter = RateLimiter(10, 60.0)
     install_error_handlers(app)
+    install_observability(app)  # request ids, JSON access log, /metrics, 413 on oversized bodies
 
     @app.middleware("http")
     async def session_user(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -64,10 +66,10 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.include_router(calls_api.router)
     app.include_router(agent_desk.router)
 
-    @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
-        with app.state.hotline.uow.begin() as tx:
-            tx.conn.exec_driver_sql("SELECT 1")
+    @app.get("/health", tags=["operations"], responses={503: {"description": "the database is unreachable"}})
+    def health(request: Request) -> dict[str, str]:
+        if not database_ok(request):
+            raise HTTPException(503, "数据库不可用 / the database is unreachable")
         return {"status": "ok"}
 
     return app
