@@ -8,13 +8,14 @@ from tests.integration.conftest import LIEDE, SHIPAI, USERS, auth
 
 from rexian.domain.errors import Forbidden
 from rexian.domain.vocabulary import Role
-from rexian.domain.workorder import Action, Actor
+from rexian.domain.workorder import Action, Actor, Caller
 from rexian.services import office as svc
 from rexian.services import performance as perf
 from rexian.services import workorders as uc
 
 ACTORS = {name: Actor(name, role, unit) for name, (role, unit) in USERS.items()}
 ACTORS["citizen"] = Actor("citizen", Role.CITIZEN)
+PHONE = "13800138000"
 # role → may it open: the unit desk, the office desk, performance, the audit log, the unmasked caller
 MAY = {
     "admin": (False, True, True, True, True),
@@ -38,7 +39,8 @@ def allowed(call) -> bool:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def order_at_shipai(hotline) -> int:
-    intake = uc.AppealIntake(content="路灯不亮", channel=uc.Channel.PHONE, auto_dispatch=False)
+    intake = uc.AppealIntake(content="路灯不亮", channel=uc.Channel.PHONE, caller=Caller(name="王先生", phone=PHONE),
+                             auto_dispatch=False)
     oid = uc.file_appeal(hotline, intake, ACTORS["agent"])[0].id
     uc.perform(hotline, oid, Action.DISPATCH, ACTORS["dispatcher"], {"unit_code": SHIPAI})
     return oid
@@ -75,3 +77,22 @@ def test_a_unit_cannot_read_or_act_on_another_units_order_by_id(client, tokens, 
 def test_order_actions_follow_the_roles(hotline, order_at_shipai, name, action, may):
     payload = {"unit_code": LIEDE, "reason": "r"}
     assert allowed(lambda: uc.perform(hotline, order_at_shipai, action, ACTORS[name], payload)) is may
+
+
+def test_reading_the_unmasked_caller_through_the_api_is_audited_and_a_masked_read_is_not(
+        client, tokens, hotline, order_at_shipai):
+    url = f"/api/v1/work-orders/{order_at_shipai}"
+
+    def read(name: str) -> str | None:
+        return client.get(url, headers=auth(tokens[name])).json()["caller"]["phone"]
+
+    def readers() -> list[str]:
+        entries, _ = svc.audit_log(hotline, ACTORS["admin"], action="read_caller")
+        return sorted(e["actor"] for e in entries)
+
+    assert read("dispatcher") == PHONE and read("supervisor") == PHONE
+    assert read("shipai") != PHONE and client.get(f"{url}/events", headers=auth(tokens["dispatcher"])).is_success
+    assert readers() == ["dispatcher", "supervisor"]
+    assert client.post(f"{url}/actions/sign", json={}, headers=auth(tokens["shipai"])).is_success
+    assert read("shipai") == PHONE and client.get(url, headers=auth(tokens["liede"])).status_code == 403
+    assert readers() == ["dispatcher", "shipai", "supervisor"]

@@ -73,7 +73,7 @@ def test_import_then_sweep_as_json(home):
     report = json.loads(run("import", str(DATA_DIR / "beijing12345" / "workorders_2024-08_09.csv"), "--json"))
     assert report["imported"] == 224 and report["format"] == "beijing"
     counts = json.loads(run("sla", "sweep", "--json"))
-    assert set(counts) == {"orders", "sign", "reply"}
+    assert set(counts) == {"orders", "sign", "reply", "yellow"}
 
 
 def test_a_year_the_calendar_package_lacks_can_be_loaded(home, tmp_path: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -88,12 +89,17 @@ def test_tracking_codes_are_unique_and_sequential_per_day(hotline):
 def test_the_sla_sweep_marks_late_orders_once(hotline, clock):
     order, _ = uc.file_appeal(hotline, intake(), AGENT)
     uc.perform(hotline, order.id, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
-    assert uc.sweep_deadlines(hotline) == {"orders": 0, "sign": 0, "reply": 0}
+    assert uc.sweep_deadlines(hotline) == {"orders": 0, "sign": 0, "reply": 0, "yellow": 0}
     clock.advance(days=2)  # Wed 30 Sep: the sign-for deadline (end of Tue 29 Sep) has passed
-    assert uc.sweep_deadlines(hotline) == {"orders": 1, "sign": 1, "reply": 0}
-    assert uc.sweep_deadlines(hotline) == {"orders": 0, "sign": 0, "reply": 0}
+    assert uc.sweep_deadlines(hotline) == {"orders": 1, "sign": 1, "reply": 0, "yellow": 0}
+    assert uc.sweep_deadlines(hotline) == {"orders": 0, "sign": 0, "reply": 0, "yellow": 0}
     stored, events = uc.get_order(hotline, order.id, OFFICE)
     assert stored.overdue == ["sign"] and [e["action"] for e in events].count("remind") == 1
+    clock.set(stored.reply_due - timedelta(hours=2))  # the reply light turns yellow: one reminder, once
+    assert uc.sweep_deadlines(hotline) == {"orders": 0, "sign": 0, "reply": 0, "yellow": 1}
+    assert uc.sweep_deadlines(hotline) == {"orders": 0, "sign": 0, "reply": 0, "yellow": 0}
+    _, events = uc.get_order(hotline, order.id, OFFICE)
+    assert [e["reason"] for e in events if e["action"] == "remind"][-1] == uc.YELLOW_REMINDER
 
 
 def test_importing_the_real_teddy_and_beijing_exports_twice_stores_each_row_once(hotline):

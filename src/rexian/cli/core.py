@@ -103,12 +103,13 @@ def user_token(name: str) -> None:
 
 @sla_app.command("sweep")
 def sla_sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Mark overdue orders and record reminders/supervision (idempotent; safe every minute from cron)."""
+    """Mark overdue orders, record reminders/supervision and remind units near the reply deadline
+    (idempotent; safe every minute from cron)."""
     from rexian.services.workorders import sweep_deadlines
 
     counts = sweep_deadlines(hotline())
     emit(counts, as_json, f"{counts['orders']} orders marked: {counts['sign']} late sign-for, "
-                          f"{counts['reply']} late replies")
+                          f"{counts['reply']} late replies; {counts['yellow']} reminded near the deadline")
 
 
 @calendar_app.command("load")

@@ -23,7 +23,6 @@ from rexian.domain.units import Unit
 from rexian.domain.workorder import IN_UNIT, Actor, Caller, Status, WorkOrder
 from rexian.services import workorders as uc
 from rexian.services.context import Hotline
-from rexian.services.views import unit_may_reach_caller
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ALLOWED_TYPES = {  # extension → content type; anything else is refused
@@ -75,26 +74,19 @@ class OrderPage:
 
 def order_page(hl: Hotline, actor: Actor, order_id: int) -> OrderPage:
     """An order with its history, attachments and merged callers. A unit that sees the caller's
-    contact (a signed order) leaves an audit record of the read."""
-    order, events = uc.get_order(hl, order_id, actor)
-    with hl.uow.begin(write=True) as tx:
+    contact (a signed order) leaves an audit record of the read; the office page masks the caller
+    until asked (reveal_caller)."""
+    order, events = uc.get_order(hl, order_id, actor, shows_caller=is_unit_scoped(actor))
+    with hl.uow.begin() as tx:
         files = AttachmentRepository(tx.conn).of_order(order_id)
         related = [o for o in (tx.orders.get(i) for i in order.related_ids) if o is not None]
-        if is_unit_scoped(actor) and unit_may_reach_caller(order) and order.caller.phone:
-            tx.audit.record(hl.clock.now(), actor.name, "read_caller", "work_order", str(order_id),
-                            {"role": actor.role.value})
-        tx.commit()
     return OrderPage(order, events, files, related)
 
 
 def reveal_caller(hl: Hotline, actor: Actor, order_id: int) -> Caller:
     """The unmasked caller for hotline staff; every read is audited."""
     check_write(actor, "read_caller")
-    order, _ = uc.get_order(hl, order_id, actor)
-    with hl.uow.begin(write=True) as tx:
-        tx.audit.record(hl.clock.now(), actor.name, "read_caller", "work_order", str(order_id),
-                        {"role": actor.role.value})
-        tx.commit()
+    order, _ = uc.get_order(hl, order_id, actor, shows_caller=True)
     return order.caller
 
 

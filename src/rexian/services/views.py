@@ -21,15 +21,24 @@ def unit_may_reach_caller(order: WorkOrder) -> bool:
     return not (c.anonymous or c.confidential) and order.status in (Status.SIGNED, Status.SUSPENDED)
 
 
+def _unmasked(order: WorkOrder, actor: Actor) -> bool:
+    return actor.role in FULL_CONTACT_ROLES or (is_unit_scoped(actor) and unit_may_reach_caller(order))
+
+
+def sees_caller_contact(order: WorkOrder, actor: Actor) -> bool:
+    """Whether caller_view shows this reader the caller's phone unmasked: a read of personal data to audit."""
+    return bool(order.caller.phone) and _unmasked(order, actor)
+
+
 def caller_view(order: WorkOrder, actor: Actor) -> dict[str, Any]:
     """Hotline staff see the caller; units never see an anonymous or confidential caller, see the
     phone only while they handle the signed order and masked before; everyone else sees nothing."""
     c = order.caller
     hidden = c.anonymous or c.confidential
-    if actor.role in FULL_CONTACT_ROLES:
+    if _unmasked(order, actor):
         name, phone = c.name, c.phone
     elif is_unit_scoped(actor) and not hidden:
-        name, phone = c.name, c.phone if unit_may_reach_caller(order) else mask_phone(c.phone)
+        name, phone = c.name, mask_phone(c.phone)
     else:
         name, phone = None, None
     return {"name": name, "phone": phone, "anonymous": c.anonymous, "confidential": c.confidential}

@@ -18,6 +18,7 @@ from rexian.domain.units import UnitKind
 from rexian.domain.vocabulary import AppealType, Channel, Satisfaction, Urgency
 from rexian.domain.workorder import SYSTEM, Action, Actor, Caller, Location, WorkOrder
 from rexian.services.context import Hotline
+from rexian.services.views import sees_caller_contact
 
 
 @dataclass
@@ -246,13 +247,22 @@ def perform(hl: Hotline, order_id: int, action: Action, actor: Actor, payload: d
     return order
 
 
-def get_order(hl: Hotline, order_id: int, actor: Actor) -> tuple[WorkOrder, list[dict[str, Any]]]:
+def get_order(hl: Hotline, order_id: int, actor: Actor, *, shows_caller: bool = False
+              ) -> tuple[WorkOrder, list[dict[str, Any]]]:
+    """An order and its history, within the reader's unit scope. `shows_caller`: the caller is about
+    to be shown as services.views decides; a read that shows the phone unmasked is audited (read_caller)."""
     with hl.uow.begin() as tx:
         order = tx.orders.get(order_id)
         if order is None:
             raise NotFound("工单不存在", "work order not found")
         _check_scope(tx, actor, order)
-        return order, tx.orders.events(order_id)
+        events = tx.orders.events(order_id)
+    if shows_caller and sees_caller_contact(order, actor):
+        with hl.uow.begin(write=True) as tx:
+            tx.audit.record(hl.clock.now(), actor.name, "read_caller", "work_order", str(order_id),
+                            {"role": actor.role.value})
+            tx.commit()
+    return order, events
 
 
 def list_orders(hl: Hotline, actor: Actor, f: OrderFilter, limit: int, offset: int) -> tuple[list[WorkOrder], int]:
@@ -267,9 +277,9 @@ YELLOW_REMINDER = "办理时限临近，系统自动催办"
 
 
 def sweep_deadlines(hl: Hotline, batch: int = 500) -> dict[str, int]:
-    """Mark late orders (reminder on a late sign-for, supervision on a late reply). Idempotent;
-    the units are told after each commit."""
-    counts = {"orders": 0, "sign": 0, "reply": 0}
+    """Mark late orders (reminder on a late sign-for, supervision on a late reply) and remind the units
+    whose reply deadline turned yellow ("yellow"). Idempotent; the units are told after each commit."""
+    counts = {"orders": 0, "sign": 0, "reply": 0, "yellow": 0}
     while True:
         with hl.uow.begin(write=True) as tx:
             now = hl.clock.now()
@@ -285,6 +295,7 @@ def sweep_deadlines(hl: Hotline, batch: int = 500) -> dict[str, int]:
             hl.after_commit(order, action)
         counts["orders"] += len(due)
         if len(due) < batch:
+            counts["yellow"] = remind_near_deadlines(hl)
             return counts
 
 

@@ -76,7 +76,7 @@ def list_work_orders(
 
 @router.get("/{order_id}", response_model=WorkOrderPublic, responses=ERRORS)
 def get_work_order(order_id: int, hl: HotlineDep, actor: CurrentActor) -> dict[str, Any]:
-    order, _ = uc.get_order(hl, order_id, actor)
+    order, _ = uc.get_order(hl, order_id, actor, shows_caller=True)
     return present(hl, order, actor)
 
 

@@ -186,8 +186,7 @@ def office_sweep(request: Request, actor: OfficeActor, csrf: Annotated[str, Form
     check_write(actor, "sweep")
     hl = _hl(request)
     counts = uc.sweep_deadlines(hl)
-    request.session["flash"] = (f"sign {counts['sign']} · reply {counts['reply']} · "
-                                f"yellow {uc.remind_near_deadlines(hl)}")
+    request.session["flash"] = f"sign {counts['sign']} · reply {counts['reply']} · yellow {counts['yellow']}"
     return RedirectResponse("/office", status_code=303)
 
 

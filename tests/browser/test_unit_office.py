@@ -1,0 +1,187 @@
+"""The unit workbench and the hotline office in a real browser: each demo user drives its own steps of
+an order's loop through the pages' forms, and every step lands on the order's timeline."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page
+from tests.browser.conftest import AXE_MIN_JS, log_in
+
+from rexian.domain.vocabulary import Role
+from rexian.domain.workorder import Action, Actor, Caller
+from rexian.services import workorders as uc
+
+TIANHE, SHIPAI, LIEDE = "440106", "440106006", "440106013"
+AGENT, DISPATCHER = Actor("agent", Role.AGENT), Actor("dispatcher", Role.DISPATCHER)
+
+
+def file_order(hl, content: str) -> int:  # type: ignore[no-untyped-def]
+    """An appeal taken by the agent and left for the office to dispatch by hand."""
+    intake = uc.AppealIntake(
+        content=content,
+        channel=uc.Channel.PHONE,
+        auto_dispatch=False,
+        caller=Caller(name="李女士", phone="13900139000"),
+    )
+    return uc.file_appeal(hl, intake, AGENT)[0].id or 0
+
+
+def timeline(page: Page) -> list[str]:
+    return page.locator("#timeline li").evaluate_all("items => items.map(li => li.dataset.action)")
+
+
+def act(page: Page, action: str, *, hands_on: bool = False, **fields: str | list[str]) -> None:
+    """Fill one action form on the order page (field id → value) and submit it; the step must reach the
+    timeline (unless it hands the order on to a unit above, whose page shows it)."""
+    form = page.locator(f"form.action[data-action='{action}']")
+    for field, value in fields.items():
+        box = form.locator(f"#{field}")
+        if box.evaluate("e => e.tagName") == "SELECT":
+            box.select_option(value)
+        else:
+            box.fill(str(value))
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    if hands_on:
+        assert page.locator("#timeline").count() == 0  # out of this unit's reach now
+    else:
+        assert timeline(page)[-1] == action
+
+
+@pytest.fixture(scope="module")
+def desks(browser, base_url) -> Iterator[dict[str, Page]]:  # type: ignore[no-untyped-def]
+    """One logged-in browser context per demo user (each logs in once: log-in is rate-limited)."""
+    pages = {}
+    for name in ("dispatcher", "supervisor", "tianhe", "shipai"):
+        page = browser.new_context(base_url=base_url).new_page()
+        log_in(page, name)
+        page.wait_for_url(lambda url: "/login" not in url)
+        pages[name] = page
+    yield pages
+    for page in pages.values():
+        page.context.close()
+
+
+def open_as(desks: dict[str, Page], name: str, url: str) -> Page:
+    page = desks[name]
+    page.goto(url)
+    return page
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core's WCAG 2 A/AA rules on the page as shown (when the vendored script is present)."""
+    if not AXE_MIN_JS.exists():
+        return
+    page.add_script_tag(path=str(AXE_MIN_JS))
+    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]] == [], page.url
+
+
+def test_an_order_goes_round_the_loop_through_the_unit_and_office_pages(desks, live_hotline):
+    oid = file_order(live_hotline, "天河区石牌村牌坊路口路灯不亮已经一周，晚上行人很不安全")
+    office_url, unit_url = f"/office/orders/{oid}", f"/unit/orders/{oid}"
+
+    page = open_as(desks, "dispatcher", "/office")
+    assert page.locator(f"tr[data-id='{oid}']").count() == 1  # in the review queue
+    assert_accessible(page)
+    page.goto(office_url)
+    assert "139****9000" in page.inner_text("#caller")  # masked until the office asks
+    assert_accessible(page)
+    act(page, "dispatch", **{"dispatch-unit": TIANHE})
+
+    page = open_as(desks, "tianhe", "/unit")
+    assert page.locator(f"tr[data-id='{oid}']").count() == 1
+    assert_accessible(page)
+    page.goto(unit_url)
+    act(page, "sign")
+    assert_accessible(page)
+    act(page, "pass-down", **{"pass-down-unit": SHIPAI})
+
+    page = open_as(desks, "shipai", unit_url)
+    act(page, "sign")
+    assert "13900139000" in page.inner_text("#caller")  # the handling unit may call back the caller
+    act(page, "reply", hands_on=True, **{"reply-text": "已安排维修班组更换灯泡，路灯恢复照明。"})
+
+    page = open_as(desks, "tianhe", unit_url)
+    assert timeline(page)[-1] == "reply" and "已安排维修班组" in page.inner_text(
+        "section"
+    )  # gathered back up
+    act(page, "reply", **{"reply-text": "经石牌街道核实并维修，路灯已恢复照明。"})
+
+    page = open_as(desks, "dispatcher", office_url)
+    act(page, "callback", satisfaction="unsatisfied", note="市民反映路灯仍时亮时灭")
+    act(page, "dispatch", **{"dispatch-unit": SHIPAI})  # re-handling (重办): back to the street
+
+    page = open_as(desks, "shipai", unit_url)
+    act(page, "sign")
+    act(page, "reply", **{"reply-text": "已更换整套灯具及线路，经连续三晚观察照明正常。"})
+
+    page = open_as(desks, "dispatcher", office_url)
+    act(page, "callback", satisfaction="satisfied", note="市民确认已修好")
+    assert timeline(page) == [
+        "receive",
+        "dispatch",
+        "sign",
+        "pass-down",
+        "sign",
+        "reply",
+        "reply",
+        "callback",
+        "dispatch",
+        "sign",
+        "reply",
+        "callback",
+    ]
+    order, _ = uc.get_order(live_hotline, oid, DISPATCHER)
+    assert (order.status.value, order.reopen_count, order.satisfaction.value) == ("closed", 1, "satisfied")
+    assert page.locator("form.action").count() == 0
+
+
+def test_a_returned_order_goes_to_joint_review_and_is_reassigned_by_its_decision(desks, live_hotline):
+    oid = file_order(live_hotline, "猎德大道与黄埔大道交界处人行道砖松动，雨天踩下去溅水")
+    uc.perform(live_hotline, oid, Action.DISPATCH, DISPATCHER, {"unit_code": SHIPAI})
+
+    page = open_as(desks, "shipai", f"/unit/orders/{oid}")
+    act(
+        page,
+        "return",
+        legal="《广州市12345政府服务便民热线管理办法》第十六条",
+        **{"return-reason": "该路段属猎德街道辖区，不属本单位职责"},
+    )
+
+    page = open_as(desks, "dispatcher", "/office")
+    assert page.locator(f"tr[data-id='{oid}']").count() == 1  # in the returned queue
+    page.goto(f"/office/orders/{oid}")
+    assert "不属本单位职责" in page.inner_text("section")  # the unit's reason beside the router's explanation
+    act(
+        page,
+        "joint-review",
+        **{"joint-review-units": [SHIPAI, LIEDE], "joint-review-reason": "两街道对辖区有争议"},
+    )
+
+    page = open_as(desks, "supervisor", f"/office/orders/{oid}")
+    act(page, "decide", **{"decide-unit": LIEDE, "decide-reason": "经联合审定，该路段属猎德街道管理"})
+    assert timeline(page) == ["receive", "dispatch", "return", "joint-review", "decide"]
+    order, _ = uc.get_order(live_hotline, oid, DISPATCHER)
+    assert (order.status.value, order.unit_code, order.return_locked) == ("dispatched", LIEDE, True)
+
+
+def test_the_performance_page_shows_the_units_numbers(desks, live_hotline):
+    oid = file_order(live_hotline, "石牌东路垃圾桶满溢无人清理")
+    for action, actor, payload in (
+        (Action.DISPATCH, DISPATCHER, {"unit_code": SHIPAI}),
+        (Action.SIGN, Actor("shipai", Role.UNIT_STAFF, SHIPAI), {}),
+        (Action.REPLY, Actor("shipai", Role.UNIT_STAFF, SHIPAI), {"text": "已清运"}),
+    ):
+        uc.perform(live_hotline, oid, action, actor, payload)
+
+    page = open_as(desks, "dispatcher", "/office/performance")
+    row = page.locator("#performance tbody tr", has_text="石牌街道办事处").first
+    cells = row.locator("td").all_inner_texts()
+    assert int(cells[0]) >= 1 and int(cells[2]) >= 1  # ranked, with its orders counted
+    assert re.fullmatch(r"\d+(\.\d)?%", cells[4])  # the on-time reply rate
+    assert page.locator("svg.bars rect").count() >= 1
+    assert_accessible(page)
