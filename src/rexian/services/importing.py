@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,7 +79,10 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
-        sheet = load_workbook(path, read_only=True, data_only=True).active
+        try:
+            sheet = load_workbook(path, read_only=True, data_only=True).active
+        except Exception as e:  # noqa: BLE001 - openpyxl raises zip, XML and its own errors on a bad file
+            raise InvalidInput(f"无法读取 XLSX 文件：{path.name}", f"not a readable XLSX file: {path.name}") from e
         rows = sheet.iter_rows(values_only=True)
         header = [str(h or "").strip() for h in next(rows, ())]
 
@@ -88,8 +92,12 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
 
         return header, xlsx_rows()
     if path.suffix.lower() == ".csv" or suffixes.endswith(".csv.gz"):
-        raw = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else path.read_bytes()
-        text = raw.decode("utf-8-sig")
+        try:
+            raw = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else path.read_bytes()
+            text = raw.decode("utf-8-sig")
+        except (UnicodeDecodeError, OSError, EOFError, zlib.error) as e:
+            raise InvalidInput(f"无法读取 CSV 文件（须为 UTF-8 编码）：{path.name}",
+                               f"not a readable UTF-8 CSV file: {path.name}") from e
         reader = csv.DictReader(io.StringIO(text, newline=""))
         return [h.strip() for h in reader.fieldnames or []], ({k.strip(): v or "" for k, v in r.items() if k}
                                                               for r in reader)
