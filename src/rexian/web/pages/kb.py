@@ -26,6 +26,12 @@ def search(request: Request, q: str = "", region: str = "", unit: str = "") -> H
     return render(request, "kb_search.html", q=q, region=region, unit=unit, results=results)
 
 
+def _missing(request: Request, error: DomainError) -> HTMLResponse:
+    """An article or case that cannot be shown, as a page (not the API's JSON error)."""
+    return render(request, "kb_article.html", status_code=error_status(error), article=None,
+                  error=error_message(request, error))
+
+
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article(request: Request, article_id: str) -> HTMLResponse:
     hl, actor = request.app.state.hotline, session_actor(request)
@@ -33,7 +39,7 @@ def article(request: Request, article_id: str) -> HTMLResponse:
         found = kb.get_article(hl, article_id, actor)
         history = kb.article_versions(hl, article_id, actor) if actor else []
     except DomainError as e:
-        return render(request, "kb_article.html", status_code=error_status(e), article=None, error=error_message(request, e))
+        return _missing(request, e)
     return render(request, "kb_article.html", article=found, history=history, when=kb.when)
 
 
@@ -42,7 +48,7 @@ def case(request: Request, case_id: str) -> HTMLResponse:
     try:
         found = kb.get_case(request.app.state.hotline, case_id)
     except DomainError as e:
-        return render(request, "kb_article.html", status_code=404, article=None, error=error_message(request, e))
+        return _missing(request, e)
     return render(request, "kb_case.html", case=found)
 
 
@@ -57,7 +63,10 @@ def new(request: Request, actor: StaffActor) -> HTMLResponse:
 
 @router.get("/articles/{article_id}/edit", response_class=HTMLResponse)
 def edit(request: Request, article_id: str, actor: StaffActor) -> HTMLResponse:
-    found = kb.get_article(request.app.state.hotline, article_id, actor)
+    try:
+        found = kb.get_article(request.app.state.hotline, article_id, actor)
+    except DomainError as e:
+        return _missing(request, e)
     return _editor(request, article=found, form=found.__dict__)
 
 
@@ -95,7 +104,10 @@ def save(request: Request, actor: StaffActor, csrf: Annotated[str, Form(max_leng
         saved = (kb.edit_article(hl, article_id, data, actor, version) if article_id
                  else kb.create_article(hl, data, actor))
     except DomainError as e:
-        found = kb.get_article(hl, article_id, actor) if article_id else None
+        try:
+            found = kb.get_article(hl, article_id, actor) if article_id else None
+        except DomainError as missing:
+            return _missing(request, missing)
         return _editor(request, error_status(e), article=found, form={**form, "raw": True}, error=error_message(request, e))
     return RedirectResponse(f"/kb/articles/{saved.id}", status_code=303)
 
