@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
+from rexian.adapters.db.locks import exclusive
 from rexian.adapters.db.repositories import OrderFilter
 from rexian.adapters.db.uow import Transaction
 from rexian.domain.access import check_action, check_write, is_unit_scoped
@@ -277,6 +278,12 @@ YELLOW_REMINDER = "办理时限临近，系统自动催办"
 
 
 def sweep_deadlines(hl: Hotline, batch: int = 500) -> dict[str, int]:
+    """The SLA sweep below, by one process at a time: a sweep that finds another running does nothing."""
+    with exclusive(hl.uow.engine, "sla-sweep") as mine:
+        return _sweep_deadlines(hl, batch) if mine else {"orders": 0, "sign": 0, "reply": 0, "yellow": 0}
+
+
+def _sweep_deadlines(hl: Hotline, batch: int) -> dict[str, int]:
     """Mark late orders (reminder on a late sign-for, supervision on a late reply) and remind the units
     whose reply deadline turned yellow ("yellow"). Idempotent; the units are told after each commit."""
     counts = {"orders": 0, "sign": 0, "reply": 0, "yellow": 0}

@@ -1,0 +1,87 @@
+"""Several app processes on one database behave as one: one SLA sweep at a time, shared sessions."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from fastapi.testclient import TestClient
+from tests.integration.conftest import ROOT, SHIPAI
+
+from rexian.adapters.db.locks import exclusive
+from rexian.bootstrap import bootstrap
+from rexian.config import Settings
+from rexian.domain.vocabulary import Channel, Role
+from rexian.domain.workorder import Action
+from rexian.services import workorders as uc
+from rexian.services.auth import add_user
+from rexian.web.app import create_app
+
+
+def _late_orders(hl, clock, n: int) -> list[int]:
+    ids = []
+    for i in range(n):
+        order, _ = uc.file_appeal(hl, uc.AppealIntake(content=f"路灯不亮第{i}处", channel=Channel.PHONE), ROOT)
+        uc.perform(hl, order.id or 0, Action.DISPATCH, ROOT, {"unit_code": SHIPAI})
+        ids.append(order.id or 0)
+    clock.advance(days=2)  # past the sign-for deadline
+    return ids
+
+
+def _reminders(hl, order_id: int) -> int:
+    return [e["action"] for e in uc.get_order(hl, order_id, ROOT)[1]].count(Action.REMIND.value)
+
+
+def test_two_processes_sweeping_at_once_remind_each_late_order_once(hotline, database_url, clock):
+    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)  # a second process
+    ids = _late_orders(hotline, clock, 6)
+    start = threading.Barrier(2)
+    results: list[dict[str, int]] = []
+
+    def sweep(hl) -> None:  # noqa: ANN001
+        start.wait()
+        results.append(uc.sweep_deadlines(hl))
+
+    threads = [threading.Thread(target=sweep, args=(hl,)) for hl in (hotline, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.uow.engine.dispose()
+    assert len(results) == 2 and sum(r["sign"] for r in results) == 6, results
+    assert [_reminders(hotline, i) for i in ids] == [1] * 6
+
+
+def test_a_sweep_finding_another_one_running_does_nothing(hotline, database_url, clock):
+    ids = _late_orders(hotline, clock, 2)
+    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)
+    with exclusive(other.uow.engine, "sla-sweep") as mine:
+        assert mine
+        skipped = uc.sweep_deadlines(hotline)
+    other.uow.engine.dispose()
+    if database_url.startswith("postgresql"):
+        assert skipped["sign"] == 0 and _reminders(hotline, ids[0]) == 0
+    assert uc.sweep_deadlines(hotline)["sign"] == (2 if database_url.startswith("postgresql") else 0)
+    assert [_reminders(hotline, i) for i in ids] == [1, 1]
+
+
+def _logged_in_cookie(app) -> str:  # noqa: ANN001
+    with TestClient(app) as c:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+        c.post("/login", data={"name": "disp", "password": "pw-disp-123", "csrf": csrf, "next": "/office"})
+        return c.cookies["rexian_session"]
+
+
+def test_a_session_opened_on_one_process_is_honoured_by_another(hotline, database_url, clock, monkeypatch):
+    add_user(hotline, "disp", Role.DISPATCHER, ROOT, None, "pw-disp-123")
+    monkeypatch.setenv("REXIAN_SECRET_KEY", "shared-by-every-worker-" + "x" * 32)
+    cookie = _logged_in_cookie(create_app(hotline))
+    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)
+    with TestClient(create_app(other), follow_redirects=False) as c:
+        c.cookies.set("rexian_session", cookie)
+        assert c.get("/office").status_code == 200
+    monkeypatch.setenv("REXIAN_SECRET_KEY", "a-different-deployment-" + "y" * 32)
+    with TestClient(create_app(other), follow_redirects=False) as c:
+        c.cookies.set("rexian_session", cookie)
+        assert c.get("/office").status_code != 200
+    other.uow.engine.dispose()
