@@ -126,3 +126,14 @@ def test_bad_rows_are_rejected_with_their_reason(hotline, tmp_path: Path):
     assert report.imported == 1
     assert sorted(r["line"] for r in report.rejected) == [3, 4]
     assert all(r["reason"] and r["reason_en"] for r in report.rejected)
+
+
+def test_the_sweep_reaches_every_late_order_however_many_pages(hotline, clock):
+    ids = []
+    for _ in range(5):
+        order, _ = uc.file_appeal(hotline, intake(), AGENT)
+        uc.perform(hotline, order.id, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+        ids.append(order.id)
+    clock.advance(days=2)
+    assert uc.sweep_deadlines(hotline, batch=2)["sign"] == 5
+    assert uc.sweep_deadlines(hotline, batch=2)["sign"] == 0

@@ -32,7 +32,7 @@ from rexian.domain.vocabulary import AppealType, Channel, Urgency
 from rexian.domain.workorder import EMERGENCY_SERVICES, Action, Actor, Caller, Location, WorkOrder
 from rexian.intelligence.desk import DRAFT_FIELDS, elderly_cue, fields_from
 from rexian.intelligence.extraction import Extraction, Extractor
-from rexian.intelligence.knowledge import KnowledgeIndex, load_articles_csv, load_reference_cases
+from rexian.intelligence.knowledge import KnowledgeIndex
 from rexian.intelligence.merchants import MerchantRegistry
 from rexian.services import workorders as uc
 from rexian.services.context import Hotline
@@ -73,24 +73,17 @@ class _LiveCall:
 class Desk:
     """The desk's engines for one hotline: extractor, knowledge search, warm drafts of live calls.
 
-    The knowledge index is built here from the Guangzhou articles (and, in the background, the
-    reference cases) until the knowledge base's own store is attached as `hl.knowledge`, which
-    then replaces it.
+    Suggestions come from the hotline's one shared knowledge base (services.knowledge), so the desk,
+    the portal and the self-service answers agree; tests and benchmarks may inject a small index.
     """
 
-    def __init__(self, hl: Hotline, extractor: Extractor | None = None, knowledge: KnowledgeIndex | None = None,
-                 reference_cases: bool = True) -> None:
+    def __init__(self, hl: Hotline, extractor: Extractor | None = None, knowledge: KnowledgeIndex | None = None
+                 ) -> None:
         self.hl = hl
         self.extractor = extractor or self._default_extractor()
         self._own_knowledge = knowledge
         self._lock = threading.RLock()
         self._live: OrderedDict[int, _LiveCall] = OrderedDict()
-        if knowledge is None:
-            self._own_knowledge = KnowledgeIndex()
-            for doc in load_articles_csv():
-                self._own_knowledge.add(doc)
-            if reference_cases:
-                threading.Thread(target=self._add_reference_cases, daemon=True).start()
 
     def _default_extractor(self) -> Extractor:
         from rexian.adapters.divisions import load_city
@@ -108,16 +101,13 @@ class Desk:
             now=self.hl.clock.now,
         )
 
-    def _add_reference_cases(self) -> None:
-        try:
-            for doc in load_reference_cases():
-                self._own_knowledge.add(doc)  # type: ignore[union-attr]
-        except OSError:
-            log.warning("reference cases unavailable for the desk's knowledge suggestions", exc_info=True)
-
     @property
     def knowledge(self) -> KnowledgeIndex:
-        return getattr(self.hl, "knowledge", None) or self._own_knowledge  # type: ignore[return-value]
+        if self._own_knowledge is not None:
+            return self._own_knowledge
+        from rexian.services.knowledge import knowledge_base
+
+        return knowledge_base(self.hl).index()
 
     # -- warm state ---------------------------------------------------------------------------------
     def live(self, tx: Transaction, call_id: int) -> _LiveCall:

@@ -287,23 +287,28 @@ def _sweep_deadlines(hl: Hotline, batch: int) -> dict[str, int]:
     """Mark late orders (reminder on a late sign-for, supervision on a late reply) and remind the units
     whose reply deadline turned yellow ("yellow"). Idempotent; the units are told after each commit."""
     counts = {"orders": 0, "sign": 0, "reply": 0, "yellow": 0}
+    after_id = 0
     while True:
         with hl.uow.begin(write=True) as tx:
             now = hl.clock.now()
-            due = tx.orders.due_for_sweep(now, batch)
+            page = tx.orders.late_orders(now, after_id, batch)
             marked = []
-            for order in due:
-                for kind in order.mark_overdue(now):
+            for order in page:
+                kinds = order.mark_overdue(now)
+                if not kinds:
+                    continue  # already marked by an earlier sweep
+                counts["orders"] += 1
+                for kind in kinds:
                     counts[kind] += 1
                     marked.append((order, Action.REMIND if kind == "sign" else Action.SUPERVISE))
                 tx.orders.save(order, now)
             tx.commit()
         for order, action in marked:
             hl.after_commit(order, action)
-        counts["orders"] += len(due)
-        if len(due) < batch:
+        if len(page) < batch:
             counts["yellow"] = remind_near_deadlines(hl)
             return counts
+        after_id = page[-1].id or after_id
 
 
 def remind_near_deadlines(hl: Hotline) -> int:

@@ -26,12 +26,12 @@ from rexian.intelligence.classifier import (
     score,
 )
 
-PER_CLASS_TRAIN, PER_CLASS_TEST = 120, 40
+PER_CLASS_TRAIN, PER_CLASS_TEST = 60, 20
 
 
 @pytest.fixture(scope="session")
 def split() -> tuple[list[LabelledText], list[LabelledText]]:
-    """A stratified sample of titles and details: 120 per class to train, 40 others per class to test."""
+    """A stratified sample of titles and details: 60 per class to train, 20 others per class to test."""
     by_class: dict[str, list[LabelledText]] = defaultdict(list)
     for item in load_labelled(get_settings().data_dir):
         if item.kind != "full":
@@ -47,7 +47,7 @@ def split() -> tuple[list[LabelledText], list[LabelledText]]:
 
 @pytest.fixture(scope="session")
 def small_model(split) -> AppealClassifier:
-    return fit(split[0], pairs=200)
+    return fit(split[0], pairs=100)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-from conftest import parse_time
+from tests.unit.intelligence.conftest import parse_time
+
 from rexian.intelligence.hotspots import HotspotMessage, detect_hotspots, heat_index
 from rexian.intelligence.places import extract_places
 from rexian.intelligence.text import clean_text

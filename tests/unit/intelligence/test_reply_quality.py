@@ -1,6 +1,7 @@
 from datetime import timedelta
 
-from conftest import parse_time
+from tests.unit.intelligence.conftest import parse_time
+
 from rexian.intelligence.reply_quality import score_reply
 
 

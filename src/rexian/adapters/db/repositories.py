@@ -195,14 +195,14 @@ class WorkOrderRepository:
         rows = self.conn.execute(base.order_by(c.id.desc()).limit(limit).offset(offset))
         return [order_from_row(r) for r in rows], total
 
-    def due_for_sweep(self, now: datetime, limit: int = 1000) -> list[WorkOrder]:
+    def late_orders(self, now: datetime, after_id: int = 0, limit: int = 1000) -> list[WorkOrder]:
+        """Orders in a unit's hands with a deadline past, by id after `after_id` (one page)."""
         c = work_orders.c
         late_sign = and_(c.status == Status.DISPATCHED.value, c.sign_due < now)
         late_reply = and_(c.status.in_([Status.DISPATCHED.value, Status.SIGNED.value]), c.reply_due < now)
-        rows = self.conn.execute(select(work_orders).where(or_(late_sign, late_reply)).order_by(c.id).limit(limit))
-        return [o for o in map(order_from_row, rows)
-                if ("sign" not in o.overdue and o.status == Status.DISPATCHED and o.sign_due and o.sign_due < now)
-                or ("reply" not in o.overdue and o.reply_due and o.reply_due < now)]
+        rows = self.conn.execute(select(work_orders).where(and_(c.id > after_id, or_(late_sign, late_reply)))
+                                 .order_by(c.id).limit(limit))
+        return [order_from_row(r) for r in rows]
 
     def dispatch_history(self, limit: int) -> list[tuple[WorkOrder, set[str]]]:
         """The most recent dispatched orders, each with the units that returned it."""

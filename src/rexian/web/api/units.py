@@ -31,8 +31,8 @@ def list_units(hl: HotlineDep, flat: bool = False) -> list[dict[str, Any]]:
 
 
 @router.get("/categories")
-def list_categories() -> list[dict[str, Any]]:
-    """The 12345 category taxonomy (three levels) as a tree."""
-    from rexian.intelligence.taxonomy import category_tree
+def list_categories() -> dict[str, dict[str, list[str]]]:
+    """The 12345 category taxonomy as {一级: {二级: [三级, ...]}}."""
+    from rexian.intelligence.taxonomy import taxonomy_tree
 
-    return category_tree()
+    return taxonomy_tree()
