@@ -1,15 +1,19 @@
-"""Method comparison for the appeal classifier (the table in docs/classifier.md).
+"""Cross-validation of the appeal classifier in the judge's form (the table in docs/classifier.md).
 
-Two splits, never mixed:
-  * cv: 5-fold stratified cross-validation on the titles + details of 附件2 (exact duplicates
-    removed before splitting); each model trains on the fold's texts plus synthetic title+detail
-    pairs made from the training fold only, and is scored on the validation fold's titles, details
-    and on title+detail pairs made inside the validation fold.
-  * sample383: train on every title and detail except those equal to one of the 383 full rows of
-    attachment2_sample_visible.csv, test on those rows as title + RAW detail (the judge's form).
-Model choice uses cv only.
+Protocol: K folds over all three sources at once. The 383 full rows are split stratified by class; every
+title and detail equal (ignoring whitespace and '*') to a full row's title or detail goes to that row's
+fold, the rest are split stratified by class. Each fold trains on the other folds only (synthetic pairs
+are made from training texts only) and is scored on:
+  * full: the held-out full rows as title + RAW detail, the judge's form;
+  * pairs: synthetic title + detail pairs of the same class made inside the held-out fold.
+Methods:
+  * joint (shipped): `fit`, one calibrated model on titles, details, full rows and 6,000 synthetic pairs,
+    reading title + detail as one text;
+  * split: a title model and a detail model (the same pipeline), probabilities multiplied;
+  * detail only: that detail model alone;
+  * mean(joint, detail): the average of the joint and the detail model's probabilities.
 
-    PYTHONPATH=src python bench/compare_classifiers.py [--folds 5]   (--folds 0: sample383 only)
+    python bench/compare_classifiers.py [--folds 5] [--only 0,1]
 """
 
 from __future__ import annotations
@@ -19,144 +23,141 @@ import time
 from collections import defaultdict
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.model_selection import StratifiedKFold
-from sklearn.naive_bayes import ComplementNB
-from sklearn.pipeline import make_pipeline
-from sklearn.svm import LinearSVC
 
 from rexian.config import get_settings
 from rexian.intelligence.classifier import (
+    DETAILS_FILE,
     SAMPLE_FILE,
     TEDDY,
+    TITLES_FILE,
     LabelledText,
     _read_csv,
-    build_features,
     build_model,
     compose_text,
-    load_labelled,
+    fit,
     score,
-    synthetic_pairs,
     text_key,
 )
-from rexian.intelligence.text import tokenize
+from rexian.intelligence.text import clean_text
 
 
-def word_bigrams(text: str) -> list[str]:
-    words = tokenize(text)
-    return words + [a + " " + b for a, b in zip(words, words[1:])]
+def stratified_folds(labels: list[str], k: int, rng: np.random.Generator) -> np.ndarray:
+    fold = np.zeros(len(labels), int)
+    by_class: dict[str, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        by_class[label].append(i)
+    for indices in by_class.values():
+        for j, i in enumerate(rng.permutation(indices)):
+            fold[i] = j % k
+    return fold
 
 
-def classifiers() -> dict[str, object]:
-    return {
-        "LinearSVC (C=0.5)": LinearSVC(C=0.5),
-        "LinearSVC + sigmoid calibration (chosen)": build_model().named_steps["svm"],
-        "LogisticRegression (C=10)": LogisticRegression(C=10, max_iter=300),
-        "SGD modified_huber": SGDClassifier(loss="modified_huber", alpha=2e-5, max_iter=50, random_state=0),
-        "ComplementNB": ComplementNB(alpha=0.3),
-    }
+def held_out_pairs(titles: list[LabelledText], details: list[LabelledText], n: int, seed: int):
+    """`n` (title, detail, label) joining a random title and detail of one class, classes as often as titles."""
+    rng = np.random.default_rng(seed)
+    by_title, by_detail = defaultdict(list), defaultdict(list)
+    for t in titles:
+        by_title[t.label].append(t.text)
+    for d in details:
+        by_detail[d.label].append(d.text)
+    weighted = [t.label for t in titles if t.label in by_detail]
+    return [
+        (by_title[c][rng.integers(len(by_title[c]))], by_detail[c][rng.integers(len(by_detail[c]))], str(c))
+        for c in rng.choice(weighted, size=n)
+    ]
 
 
-def fasttext_style() -> object:
-    """fastText's input (hashed word unigrams + bigrams) and linear softmax, trained by SGD, sklearn only."""
-    return make_pipeline(
-        HashingVectorizer(analyzer=word_bigrams, n_features=2**21, alternate_sign=False, norm=None),
-        TfidfTransformer(sublinear_tf=True),
-        SGDClassifier(loss="log_loss", alpha=5e-6, max_iter=30, random_state=0),
-    )
-
-
-def run(
-    train: list[LabelledText], tests: dict[str, tuple[list[str], list[str]]]
-) -> dict[str, dict[str, dict]]:
-    """Scores of every model on every test set, training once per model."""
-    train = train + synthetic_pairs(train, 6000)
-    x, y = [i.text for i in train], [i.label for i in train]
-    features = build_features()
-    fx = features.fit_transform(x)
-    tx = {name: features.transform(texts) for name, (texts, _) in tests.items()}
-    out: dict[str, dict[str, dict]] = {}
-    probas: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
-    for name, clf in classifiers().items():
-        started = time.perf_counter()
-        clf.fit(fx, y)
-        out[name] = {}
-        for test, (_, gold) in tests.items():
-            p = clf.predict_proba(tx[test]) if hasattr(clf, "predict_proba") else None
-            pred = clf.predict(tx[test])
-            out[name][test] = score(gold, list(pred), p, list(clf.classes_))
-            if p is not None:
-                probas[name][test] = p
-        print(f"  {name}: {time.perf_counter() - started:.0f}s", flush=True)
-    ft = fasttext_style().fit(x, y)
-    out["fastText-style (hashed word 1-2-grams, softmax SGD)"] = {
-        test: score(gold, list(ft.predict(texts)), ft.predict_proba(texts), list(ft.classes_))
-        for test, (texts, gold) in tests.items()
-    }
-    labels = list(ft.classes_)
-    members = ["LinearSVC + sigmoid calibration (chosen)", "LogisticRegression (C=10)", "ComplementNB"]
-    out["soft vote: calibrated SVC + LR + CNB"] = {}
-    for test, (_, gold) in tests.items():
-        p = np.mean([probas[m][test] for m in members], axis=0)
-        out["soft vote: calibrated SVC + LR + CNB"][test] = score(
-            gold, [labels[i] for i in p.argmax(1)], p, labels
-        )
-    return out
+def product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    scores = np.log(a + 1e-9) + np.log(b + 1e-9)
+    scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return scores / scores.sum(axis=1, keepdims=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--folds", type=int, default=5, help="0: the sample383 split only")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--only", default="", help="comma-separated fold numbers to run (default: all)")
     args = parser.parse_args()
-    data_dir = get_settings().data_dir
-    pool = [i for i in load_labelled(data_dir) if i.kind != "full"]
-    sample = _read_csv(data_dir / TEDDY / SAMPLE_FILE)
+    folder = get_settings().data_dir / TEDDY
+    full = _read_csv(folder / SAMPLE_FILE)
 
-    # split sample383
-    held = {text_key(r["留言主题"]) for r in sample} | {text_key(r["留言详情"]) for r in sample}
-    train = [i for i in pool if text_key(i.text) not in held]
-    test = ([compose_text(r["留言主题"], r["留言详情"]) for r in sample], [r["一级分类"] for r in sample])
-    print(f"sample383: train {len(train)} texts (+6000 pairs), test {len(test[0])} rows", flush=True)
-    held_out = run(train, {"sample383": test})
-    print("\n| model | sample383 macro-F1 | sample383 acc | ECE | Brier |\n|---|---|---|---|---|")
-    for name, result in held_out.items():
-        h = result["sample383"]
-        cal = f"{h['ece']:.3f} | {h['brier']:.3f}" if "ece" in h else "– | –"
-        print(f"| {name} | {h['macro_f1']:.4f} | {h['accuracy']:.4f} | {cal} |", flush=True)
-    if args.folds < 2:
-        return
+    def distinct(rows, column, kind):
+        unique: dict[str, LabelledText] = {}
+        for r in rows:
+            unique.setdefault(text_key(r[column]), LabelledText(clean_text(r[column]), r["一级标签"], kind))
+        return list(unique.values())
 
-    # split cv
-    labels = np.array([i.label for i in pool])
-    cv: dict[str, list[list[float]]] = defaultdict(list)
-    folds = StratifiedKFold(args.folds, shuffle=True, random_state=0).split(np.zeros(len(pool)), labels)
-    for k, (tr, va) in enumerate(folds):
-        print(f"cv fold {k + 1}/{args.folds}", flush=True)
-        valid = [pool[i] for i in va]
-        pairs = synthetic_pairs(valid, len([v for v in valid if v.kind == "detail"]), seed=100 + k)
+    titles = distinct(_read_csv(folder / TITLES_FILE), "留言主题", "title")
+    details = distinct(_read_csv(folder / DETAILS_FILE), "留言详情", "detail")
+    rng = np.random.default_rng(0)
+    full_fold = stratified_folds([r["一级分类"] for r in full], args.folds, rng)
+    linked = {text_key(r[c]): f for r, f in zip(full, full_fold) for c in ("留言主题", "留言详情")}
+    folds = {}
+    for name, items in (("title", titles), ("detail", details)):
+        fold = stratified_folds([i.label for i in items], args.folds, rng)
+        folds[name] = np.array([linked.get(text_key(i.text), f) for i, f in zip(items, fold)])
+    print(
+        f"{len(titles)} titles, {len(details)} details, {len(full)} full rows; {args.folds} folds", flush=True
+    )
+
+    results: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    seconds = []
+    runs = [int(k) for k in args.only.split(",")] if args.only else range(args.folds)
+    for k in runs:
+        train_t = [i for i, f in zip(titles, folds["title"]) if f != k]
+        train_d = [i for i, f in zip(details, folds["detail"]) if f != k]
+        train_full = [r for r, f in zip(full, full_fold) if f != k]
+        test_full = [r for r, f in zip(full, full_fold) if f == k]
+        test_t = [i for i, f in zip(titles, folds["title"]) if f == k]
+        test_d = [i for i, f in zip(details, folds["detail"]) if f == k]
+        test_pairs = held_out_pairs(test_t, test_d, len(test_d), seed=100 + k)
         tests = {
-            kind: ([v.text for v in items], [v.label for v in items])
-            for kind, items in (
-                ("titles", [v for v in valid if v.kind == "title"]),
-                ("details", [v for v in valid if v.kind == "detail"]),
-                ("pairs", pairs),
-            )
+            "full": ([(r["留言主题"], r["留言详情"]) for r in test_full], [r["一级分类"] for r in test_full]),
+            "pairs": ([(t, d) for t, d, _ in test_pairs], [c for *_, c in test_pairs]),
         }
-        for name, result in run([pool[i] for i in tr], tests).items():
-            cv[name].append([result[t]["macro_f1"] for t in ("titles", "details", "pairs")])
+        full_items = [
+            LabelledText(compose_text(r["留言主题"], r["留言详情"]), r["一级分类"], "full")
+            for r in train_full
+        ]
+        started = time.perf_counter()
+        joint = fit(train_t + train_d + full_items)
+        seconds.append(time.perf_counter() - started)
+        title_model = build_model().fit(
+            [i.text for i in train_t] + [clean_text(r["留言主题"]) for r in train_full],
+            [i.label for i in train_t] + [r["一级分类"] for r in train_full],
+        )
+        detail_model = build_model().fit(
+            [i.text for i in train_d] + [text_key(r["留言详情"]) for r in train_full],
+            [i.label for i in train_d] + [r["一级分类"] for r in train_full],
+        )
+        labels = joint.labels
+        for form, (pairs, gold) in tests.items():
+            pj = joint.probabilities([compose_text(t, d) for t, d in pairs])
+            pt = title_model.predict_proba([clean_text(t) for t, _ in pairs])
+            pd = detail_model.predict_proba([text_key(d) for _, d in pairs])
+            methods = {
+                "joint (shipped)": pj,
+                "split: title × detail": product(pt, pd),
+                "detail only": pd,
+                "mean(joint, detail)": (pj + pd) / 2,
+            }
+            for method, p in methods.items():
+                r = score(gold, [labels[i] for i in p.argmax(1)], p, labels)
+                results[method][form].append((r["macro_f1"], r["accuracy"], r["ece"], r["brier"]))
+        shipped = results["joint (shipped)"]["full"][-1][0]
+        print(f"fold {k}: joint trained in {seconds[-1]:.0f}s; full macro-F1 {shipped:.4f}", flush=True)
 
     print(
-        "\n| model | cv titles | cv details | cv pairs | sample383 macro-F1 | sample383 acc | ECE | Brier |"
+        "\n| method | folds | full macro-F1 | full acc | full ECE | full Brier | pairs macro-F1 | pairs acc |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for name, scores in cv.items():
-        m = np.mean(scores, axis=0)
-        h = held_out[name]["sample383"]
-        cal = f"{h['ece']:.3f} | {h['brier']:.3f}" if "ece" in h else "– | –"
+    for method, forms in results.items():
+        f, p = np.mean(forms["full"], axis=0), np.mean(forms["pairs"], axis=0)
         print(
-            f"| {name} | {m[0]:.4f} | {m[1]:.4f} | {m[2]:.4f} | {h['macro_f1']:.4f} | {h['accuracy']:.4f} | {cal} |"
+            f"| {method} | {len(forms['full'])} | {f[0]:.4f} | {f[1]:.4f} | {f[2]:.3f} | {f[3]:.3f} | "
+            f"{p[0]:.4f} | {p[1]:.4f} |"
         )
+    print(f"joint fit per fold: {np.mean(seconds):.0f} s")
 
 
 if __name__ == "__main__":
