@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test test-fast bench lint serve model clean
+.PHONY: install demo test test-all test-fast bench lint serve model clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,9 @@ demo: install model
 	$(BIN)/rexian serve --host $(HOST) --port $(PORT)
 
 test: install
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q -m "not slow"
+
+test-all: install
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 test-fast: install

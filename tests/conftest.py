@@ -18,6 +18,10 @@ from rexian.domain.clock import LOCAL_TZ, FixedClock
 
 BACKENDS = ["sqlite", "postgresql"]
 
+# Tests never pick up a model trained on the developer's machine: a fresh clone has none, so every
+# run sees the same thing. Tests that need a classifier train a small one themselves.
+os.environ["REXIAN_MODEL_DIR"] = tempfile.mkdtemp(prefix="rexian-models-")
+
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:

@@ -53,11 +53,10 @@ def _fuzz(api_schema, examples: int) -> None:
     assert not failures, "\n".join(f"{k}: {v}" for k, v in failures.items())
 
 
-@pytest.mark.slow  # about 70 s on the loaded 2-core machine: over the suite's budget for one file
 def test_no_operation_answers_500_or_breaks_its_schema(api_schema):
     _fuzz(api_schema, examples=3)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # a few minutes: `make test-all`
 def test_no_operation_answers_500_or_breaks_its_schema_at_length(api_schema):
     _fuzz(api_schema, examples=50)

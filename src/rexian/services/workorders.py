@@ -70,7 +70,8 @@ def new_order(hl: Hotline, tx: Transaction, intake: AppealIntake, actor: Actor) 
         title=(intake.title or "").strip() or _title_from(intake.content), content=intake.content.strip(),
         received_at=received_at, caller=intake.caller,
         location=Location(intake.address, intake.district, intake.street, None, intake.lat, intake.long),
-        category=intake.category, external_ref=intake.external_ref,
+        category=intake.category, category_confidence=1.0 if intake.category else None,
+        external_ref=intake.external_ref,
     )
     analysis = hl.analyse(order) if intake.auto_dispatch else None
     if analysis is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rexian.domain.errors import (
@@ -53,6 +54,12 @@ def install_error_handlers(app: FastAPI) -> None:
                     for e in exc.errors()]
         return JSONResponse(error_body("invalid_input", "输入有误，请检查各字段", "invalid input: check the fields",
                                        details=problems), status_code=422)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        """A number the database cannot hold (an id beyond its integer range) is bad input, not a crash."""
+        return JSONResponse(error_body("invalid_input", "数值超出范围", "a number is out of range"), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
