@@ -19,9 +19,9 @@ from rexian.bootstrap import bootstrap
 from rexian.config import Settings
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Actor
+from rexian.services.auth import add_user
 from rexian.services.context import Hotline
 from rexian.services.demo import DEMO_PASSWORD, DEMO_USERS
-from rexian.services.auth import add_user
 from rexian.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from tests.browser.conftest import log_in
 
 from rexian.intelligence.knowledge import KnowledgeIndex, load_articles_csv
 from rexian.services.calls import Desk, install_desk
-from tests.browser.conftest import log_in
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.integration.conftest import auth
 
 from rexian.intelligence.knowledge import KnowledgeIndex, load_articles_csv
 from rexian.services.calls import Desk, demo_calls, install_desk
 from rexian.services.dispatching import Dispatcher
 from rexian.web.app import create_app
-from tests.integration.conftest import auth
 
 NOISE = next(c for c in demo_calls() if c["id"] == "noise-merchant")
 

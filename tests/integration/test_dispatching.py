@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.integration.conftest import SHIPAI, TIANHE, auth
 
 from rexian.services.dispatching import Dispatcher
 from rexian.web.app import create_app
-from tests.integration.conftest import SHIPAI, TIANHE, auth
 
 
 @pytest.fixture

@@ -6,12 +6,13 @@ import csv
 import gzip
 import itertools
 
+from tests.integration.conftest import ROOT, SHIPAI, auth
+
 from rexian.config import get_settings
 from rexian.domain.vocabulary import Channel, Role
 from rexian.domain.workorder import Action, Actor
 from rexian.services import knowledge as kb
 from rexian.services import workorders as uc
-from tests.integration.conftest import ROOT, SHIPAI, auth
 
 ARTICLE = {"question": "电动自行车在哪里上牌？", "variants": ["电动车上牌"], "answer": "携带购车发票和身份证到指定登记点办理。",
            "unit": "广州市公安局交通警察支队", "region": "广州市", "tags": ["电动车"]}

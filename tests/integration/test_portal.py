@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from tests.integration.conftest import ROOT, SHIPAI
+
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Action, Actor
 from rexian.services import workorders as uc
-from tests.integration.conftest import ROOT, SHIPAI
 
 PHONE = "13912345678"
 

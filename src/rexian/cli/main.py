@@ -13,9 +13,9 @@ from rexian.cli import extract as extract_cli
 from rexian.cli import kb as kb_cli
 from rexian.cli import model as model_cli
 from rexian.cli import office as office_cli
-from rexian.cli import report as report_cli
 from rexian.cli import open311 as open311_cli
 from rexian.cli import ops as ops_cli
+from rexian.cli import report as report_cli
 
 app = typer.Typer(help="Rexian (热线): the 12345 hotline platform.", no_args_is_help=True)
 

@@ -46,16 +46,16 @@ WRITE_ROLES = {  # non-order writes
     "manage_open311_keys": frozenset({R.ADMIN}),
     "manage_rules": frozenset({R.ADMIN, R.DISPATCHER, R.SUPERVISOR}),
     "sweep": frozenset({R.ADMIN, R.SYSTEM, R.SUPERVISOR}),
-    "read_analytics": OFFICE | {R.AGENT},  # dashboards, hotspots, surges, reply quality
     "write_knowledge": STAFF, "review_knowledge": OFFICE,  # draft and propose articles; review and publish
+    "read_analytics": OFFICE | {R.AGENT},  # dashboards, hotspots, surges, reply quality
     "unit_desk": UNIT_ROLES,  # the unit workbench (/unit)
     "office_desk": OFFICE,  # the hotline office (/office), performance
+    "take_calls": frozenset({R.AGENT, R.DISPATCHER, R.ADMIN}),  # the agent desk (/desk, /api/v1/calls)
     "manage_templates": frozenset({R.UNIT_ADMIN, R.ADMIN}),
     "attach": UNIT | OFFICE,
     "read_caller": OFFICE | {R.AGENT},  # the unmasked caller, audited
     "read_audit": frozenset({R.ADMIN}),
     "drive_cti": frozenset({R.SYSTEM, R.ADMIN}), "read_wallboard": STAFF | {R.SYSTEM},  # /api/v1/cti
-    "take_calls": frozenset({R.AGENT, R.DISPATCHER, R.ADMIN}),  # the agent desk (/desk, /api/v1/calls)
 }
 
 

@@ -336,9 +336,9 @@ def import_file(hl: Hotline, path: Path, actor: Actor, progress: Callable[[int],
     check_write(actor, "review_knowledge" if status != ArticleStatus.DRAFT else "write_knowledge")
     header, rows = read_rows(Path(path))
     columns = set(header)
-    if CASE_COLUMNS <= columns:
+    if columns >= CASE_COLUMNS:
         return _import_cases(hl, _cases_from_rows(header, rows), progress)
-    if not ARTICLE_COLUMNS <= columns:
+    if not columns >= ARTICLE_COLUMNS:
         raise InvalidInput("无法识别的知识库文件：需要 id, question, answer 列，或附件4的留言编号、留言主题、留言详情、答复意见列",
                            "unrecognised knowledge file: needs id, question, answer columns, or the attachment-4 "
                            "columns 留言编号, 留言主题, 留言详情, 答复意见")

@@ -17,15 +17,15 @@ from rexian.web.api import analytics as analytics_api
 from rexian.web.api import calls as calls_api
 from rexian.web.api import cti as cti_api
 from rexian.web.api import knowledge as kb_api
-from rexian.web.api import portal as portal_api
 from rexian.web.api import open311, routing, units, work_orders
+from rexian.web.api import portal as portal_api
 from rexian.web.deps import RateLimiter
 from rexian.web.errors import install_error_handlers
 from rexian.web.observability import database_ok, install_observability
-from rexian.web.pages import analytics as analytics_pages
 from rexian.web.pages import agent_desk, common, desk, home
-from rexian.web.pages import wallboard as wallboard_pages
+from rexian.web.pages import analytics as analytics_pages
 from rexian.web.pages import kb as kb_pages
+from rexian.web.pages import wallboard as wallboard_pages
 
 
 def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> FastAPI:
@@ -57,14 +57,14 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.include_router(work_orders.router)
     app.include_router(units.router)
     app.include_router(routing.router)
+    app.include_router(desk.router)
+    app.include_router(calls_api.router)
+    app.include_router(agent_desk.router)
     app.include_router(open311.router)
     app.include_router(analytics_api.router)
     app.include_router(analytics_pages.router)
     app.include_router(cti_api.router)
     app.include_router(wallboard_pages.router)
-    app.include_router(desk.router)
-    app.include_router(calls_api.router)
-    app.include_router(agent_desk.router)
 
     @app.get("/health", tags=["operations"], responses={503: {"description": "the database is unreachable"}})
     def health(request: Request) -> dict[str, str]:

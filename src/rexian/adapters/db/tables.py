@@ -194,11 +194,9 @@ settings_kv = Table(
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
 )
-
-
-import rexian.adapters.db.tables_calls  # noqa: E402,F401
-import rexian.adapters.db.tables_office  # noqa: E402,F401
-import rexian.adapters.db.tables_knowledge  # noqa: E402,F401
-import rexian.adapters.db.tables_open311  # noqa: E402,F401
-import rexian.adapters.db.tables_cti  # noqa: E402,F401
 import rexian.adapters.db.tables_analytics  # noqa: E402,F401
+import rexian.adapters.db.tables_calls  # noqa: E402,F401
+import rexian.adapters.db.tables_cti  # noqa: E402,F401
+import rexian.adapters.db.tables_knowledge  # noqa: E402,F401
+import rexian.adapters.db.tables_office  # noqa: E402,F401
+import rexian.adapters.db.tables_open311  # noqa: E402,F401

@@ -5,10 +5,10 @@ Revises: 0001
 Create Date: 2026-11-28 00:31:44.446530
 """
 
-from alembic import op
 import sqlalchemy as sa
-import rexian.adapters.db.tables
+from alembic import op
 
+import rexian.adapters.db.tables
 
 revision = '0005'
 down_revision = '0001'
