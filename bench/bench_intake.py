@@ -129,8 +129,8 @@ def prepare_database(env: dict[str, str]) -> str:
 
 
 @contextmanager
-def uvicorn_server(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
-    """A one-worker uvicorn serving `app`; its base URL. Stopped on exit, whatever happened."""
+def uvicorn_server(app: str, env: dict[str, str], log: Path, workers: int = 1) -> Iterator[str]:
+    """A uvicorn serving `app` with `workers` processes; its base URL. Stopped on exit, whatever happened."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -144,7 +144,7 @@ def uvicorn_server(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(workers),
         "--no-access-log",
         "--log-level",
         "warning",

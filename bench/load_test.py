@@ -1,0 +1,220 @@
+"""Mixed load test: intake, listing, actions and searches against one multi-worker server on PostgreSQL,
+with the SLA sweep running beside it (issue 8, "Load").
+
+This process is the load generator; the server is uvicorn with `--workers N` on a fresh pgserver
+database (Guangzhou loaded), started with bench_intake's helpers. `--concurrency` client threads, each
+on its own keep-alive http.client connection, pick a request kind by weight for `--seconds` after a
+warm-up:
+  intake 60%   POST /api/v1/work-orders (a real 泰迪杯 message, a caller phone, an Idempotency-Key)
+  list   20%   GET  /api/v1/work-orders?limit=20 (a dispatcher's queue)
+  action 10%   dispatch an order filed here to 石牌街道, or sign one dispatched here (its unit's staff)
+  search 10%   GET  /api/v1/kb/search (the message's title) or the citizen portal's lookup by code+phone
+Meanwhile `rexian sla sweep` runs every `--sweep-every` seconds in its own process. Any status other than
+the expected 2xx is an error. Requests carry a bearer token, so the per-process citizen rate limit does
+not apply (in production citizens come from many addresses).
+
+    .venv/bin/python bench/load_test.py [--seconds 15] [--workers 2] [--concurrency 16] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+
+from bench_intake import load_bodies, prepare_database, rexian, uvicorn_server
+
+SHIPAI = "440106006"  # 石牌街道办事处
+WEIGHTS = {"intake": 60, "list": 20, "action": 10, "search": 10}
+PHONE = "13800138000"
+
+
+class Load:
+    """Shared state of the client threads: latencies and errors per kind, orders to act on."""
+
+    def __init__(self, bodies: list[bytes], tokens: dict[str, str]) -> None:
+        self.bodies = bodies
+        self.auth = {name: {"authorization": f"Bearer {t}", "content-type": "application/json"}
+                     for name, t in tokens.items()}
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, Counter[str]] = defaultdict(Counter)
+        self.to_dispatch: deque[int] = deque()
+        self.to_sign: deque[int] = deque()
+        self.codes: deque[str] = deque(maxlen=1000)
+        self.counter = 0
+        self.lock = threading.Lock()
+
+    def request(self, rng: random.Random) -> tuple[str, str, str, bytes | None, str, int]:
+        """(kind, method, path, body, user, expected status) for the next request."""
+        kind = rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
+        if kind == "action":
+            with self.lock:
+                if self.to_sign and (not self.to_dispatch or rng.random() < 0.5):
+                    oid = self.to_sign.popleft()
+                    return kind, "POST", f"/api/v1/work-orders/{oid}/actions/sign", b"{}", "shipai", 200
+                if self.to_dispatch:
+                    oid = self.to_dispatch.popleft()
+                    body = json.dumps({"unit_code": SHIPAI}).encode()
+                    return kind, "POST", f"/api/v1/work-orders/{oid}/actions/dispatch", body, "dispatcher", 200
+            kind = "intake"  # nothing to act on yet
+        if kind == "search":
+            if self.codes and rng.random() < 0.5:
+                code = rng.choice(self.codes)
+                return kind, "GET", f"/api/v1/public/orders/{code}?phone={PHONE}", None, "agent", 200
+            title = json.loads(rng.choice(self.bodies))["title"][:40]
+            return kind, "GET", f"/api/v1/kb/search?q={quote(title)}", None, "agent", 200
+        if kind == "list":
+            return kind, "GET", "/api/v1/work-orders?limit=20", None, "dispatcher", 200
+        with self.lock:
+            self.counter += 1
+            n = self.counter
+        body = json.loads(self.bodies[n % len(self.bodies)])
+        body["caller"] = {"phone": PHONE}
+        return kind, "POST", f"/api/v1/work-orders#{n}", json.dumps(body, ensure_ascii=False).encode(), "agent", 201
+
+    def settle(self, kind: str, path: str, status: int, payload: bytes) -> None:
+        """Remember what an intake or a dispatch created for the actions and portal lookups."""
+        if kind == "intake" and status == 201:
+            order = json.loads(payload)
+            with self.lock:
+                self.to_dispatch.append(order["id"])
+                self.codes.append(order["code"])
+        elif path.endswith("/dispatch") and status == 200:
+            with self.lock:
+                self.to_sign.append(json.loads(payload)["id"])
+
+
+def drive(base: str, load: Load, concurrency: int, warmup: float, seconds: float) -> None:
+    host, port = base.removeprefix("http://").split(":")
+    start = time.perf_counter()
+    t0, t1 = start + warmup, start + warmup + seconds
+
+    def client(i: int) -> None:
+        rng = random.Random(i)
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        while (sent := time.perf_counter()) < t1:
+            kind, method, path, body, user, expected = load.request(rng)
+            headers = dict(load.auth[user])
+            if "#" in path:
+                path, n = path.split("#")
+                headers["idempotency-key"] = f"load-{n}"
+            try:
+                conn.request(method, path, body, headers)
+                response = conn.getresponse()
+                payload = response.read()
+                error = None if response.status == expected else str(response.status)
+                load.settle(kind, path, response.status, payload)
+            except (OSError, http.client.HTTPException) as e:
+                error = type(e).__name__
+                conn.close()
+                conn = http.client.HTTPConnection(host, int(port), timeout=30)
+            done = time.perf_counter()
+            if t0 <= done <= t1:
+                if error is None:
+                    load.latencies[kind].append(done - sent)
+                else:
+                    load.errors[kind][error] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def sweep_beside(env: dict[str, str], every: float, stop: threading.Event, runs: list[dict[str, Any]]) -> None:
+    """`rexian sla sweep` every `every` seconds until `stop`; each run's duration and outcome."""
+    while not stop.wait(every):
+        began = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "rexian.cli.main", "sla", "sweep"], env=env,
+                              capture_output=True, text=True, check=False)
+        runs.append({"seconds": time.perf_counter() - began, "ok": done.returncode == 0,
+                     "error": done.stderr[-300:] if done.returncode else ""})
+
+
+def report(load: Load, seconds: float) -> dict[str, Any]:
+    kinds: dict[str, Any] = {}
+    for kind in WEIGHTS:
+        ms = np.array(load.latencies[kind]) * 1000
+        kinds[kind] = {"ok": len(ms), "per_s": len(ms) / seconds,
+                       "p50_ms": float(np.percentile(ms, 50)) if len(ms) else None,
+                       "p99_ms": float(np.percentile(ms, 99)) if len(ms) else None,
+                       "errors": dict(load.errors[kind])}
+    every = np.concatenate([np.array(v) for v in load.latencies.values()]) * 1000
+    return {"kinds": kinds, "total_per_s": len(every) / seconds,
+            "p50_ms": float(np.percentile(every, 50)), "p99_ms": float(np.percentile(every, 99)),
+            "errors": sum(sum(c.values()) for c in load.errors.values())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--concurrency", type=int, default=16, help="client threads")
+    parser.add_argument("--sweep-every", type=float, default=5.0, help="seconds between SLA sweeps")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    import pgserver
+
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rexian-load-")))
+        os.chmod(tmp, 0o755)  # pgserver runs postgres as its own user when we are root
+        server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
+        stack.callback(server.cleanup)
+        env = {**os.environ, "REXIAN_HOME": str(tmp / "home"), "REXIAN_INTELLIGENCE": "0",
+               "PYTHONUNBUFFERED": "1",
+               "REXIAN_DATABASE_URL": server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)}
+        tokens = {"agent": prepare_database(env)}
+        rexian(env, "user", "add", "dispatcher", "--role", "dispatcher")
+        rexian(env, "user", "add", "shipai", "--role", "unit_staff", "--unit", SHIPAI)
+        for name in ("dispatcher", "shipai"):
+            tokens[name] = rexian(env, "user", "token", name).strip().splitlines()[-1]
+        load = Load(load_bodies(), tokens)
+        runs: list[dict[str, Any]] = []
+        stop = threading.Event()
+        with uvicorn_server("rexian.web.main:app", env, tmp / "server.log", workers=args.workers) as base:
+            sweeper = threading.Thread(target=sweep_beside, args=(env, args.sweep_every, stop, runs), daemon=True)
+            sweeper.start()
+            drive(base, load, args.concurrency, args.warmup, args.seconds)
+            stop.set()
+            sweeper.join()
+    result = {"cpus": os.cpu_count(), "workers": args.workers, "concurrency": args.concurrency,
+              "seconds": args.seconds, **report(load, args.seconds),
+              "sweeps": {"runs": len(runs), "failed": sum(not r["ok"] for r in runs),
+                         "max_s": max((r["seconds"] for r in runs), default=None),
+                         "first_error": next((r["error"] for r in runs if not r["ok"]), "")}}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    print(f"{args.workers} workers, {args.concurrency} clients, {args.seconds:g} s on {os.cpu_count()} CPUs "
+          "(client, server and PostgreSQL share them)")
+    print(f"{'kind':<8} {'ok':>7} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}  errors")
+    for kind, k in result["kinds"].items():
+        p50 = f"{k['p50_ms']:8.1f}" if k["p50_ms"] is not None else f"{'-':>8}"
+        p99 = f"{k['p99_ms']:8.1f}" if k["p99_ms"] is not None else f"{'-':>8}"
+        print(f"{kind:<8} {k['ok']:>7} {k['per_s']:>8.1f} {p50} {p99}  {k['errors'] or 0}")
+    print(f"{'all':<8} {'':>7} {result['total_per_s']:>8.1f} {result['p50_ms']:8.1f} {result['p99_ms']:8.1f}"
+          f"  {result['errors']}")
+    s = result["sweeps"]
+    print(f"SLA sweep: {s['runs']} runs beside the load, {s['failed']} failed, slowest {s['max_s'] or 0:.2f} s"
+          + (f"\n  {s['first_error']}" if s["first_error"] else ""))
+
+
+if __name__ == "__main__":
+    main()
