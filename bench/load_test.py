@@ -35,7 +35,6 @@ from typing import Any
 from urllib.parse import quote
 
 import numpy as np
-
 from bench_intake import load_bodies, prepare_database, rexian, uvicorn_server
 
 SHIPAI = "440106006"  # 石牌街道办事处

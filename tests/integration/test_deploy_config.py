@@ -14,10 +14,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import create_engine, make_url, text
-
-from rexian.web.observability import JSON_LIMIT, UPLOAD_LIMIT
 from tests.integration.conftest import auth
 from tests.integration.test_api_lifecycle import SHIPAI, act
+
+from rexian.web.observability import JSON_LIMIT, UPLOAD_LIMIT
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 NGINX = Path("/usr/sbin/nginx")
