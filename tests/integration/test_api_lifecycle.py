@@ -217,3 +217,14 @@ def test_units_tree_and_flat_list(client):
     city = next(u for u in tree if u["code"] == "GZ")
     tianhe = next(u for u in city["children"] if u["code"] == TIANHE)
     assert any(c["code"] == SHIPAI for c in tianhe["children"])
+
+
+def test_lists_and_action_replies_mask_the_phone_only_the_audited_single_read_shows_it(client, tokens):
+    order = file_order(client, tokens["agent"])
+    assert order["caller"]["phone"] == "138****8000"
+    listed = client.get("/api/v1/work-orders", headers=auth(tokens["dispatcher"])).json()["items"][0]
+    assert listed["caller"]["phone"] == "138****8000"
+    dispatched = act(client, tokens["dispatcher"], order["id"], "dispatch", unit_code=SHIPAI)
+    assert dispatched["caller"]["phone"] == "138****8000"
+    single = client.get(f"/api/v1/work-orders/{order['id']}", headers=auth(tokens["dispatcher"])).json()
+    assert single["caller"]["phone"] == "13800138000"

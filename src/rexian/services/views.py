@@ -30,13 +30,14 @@ def sees_caller_contact(order: WorkOrder, actor: Actor) -> bool:
     return bool(order.caller.phone) and _unmasked(order, actor)
 
 
-def caller_view(order: WorkOrder, actor: Actor) -> dict[str, Any]:
+def caller_view(order: WorkOrder, actor: Actor, reveal: bool = False) -> dict[str, Any]:
     """Hotline staff see the caller; units never see an anonymous or confidential caller, see the
-    phone only while they handle the signed order and masked before; everyone else sees nothing."""
+    phone only while they handle the signed order and masked before; everyone else sees nothing.
+    The full phone is shown only where the read is audited (`reveal`); lists and action replies mask it."""
     c = order.caller
     hidden = c.anonymous or c.confidential
     if _unmasked(order, actor):
-        name, phone = c.name, c.phone
+        name, phone = c.name, c.phone if reveal else mask_phone(c.phone)
     elif is_unit_scoped(actor) and not hidden:
         name, phone = c.name, mask_phone(c.phone)
     else:
@@ -50,7 +51,7 @@ def local(at: datetime | None) -> datetime | None:
 
 
 def order_view(order: WorkOrder, actor: Actor, policy: DeadlinePolicy, now: datetime,
-               unit_names: dict[str, str]) -> dict[str, Any]:
+               unit_names: dict[str, str], reveal: bool = False) -> dict[str, Any]:
     lights = order.lights(policy, now)
     content = order.content if actor.role in FULL_CONTACT_ROLES else mask_text(order.content)
     return {
@@ -61,7 +62,7 @@ def order_view(order: WorkOrder, actor: Actor, policy: DeadlinePolicy, now: date
         "location": {"address": order.location.address, "district": order.location.district,
                      "street": order.location.street, "community": order.location.community,
                      "lat": order.location.lat, "long": order.location.long},
-        "caller": caller_view(order, actor),
+        "caller": caller_view(order, actor, reveal),
         "unit": {"code": order.unit_code, "name": unit_names.get(order.unit_code or "", order.unit_code)}
         if order.unit_code else None,
         "chain": order.chain,

@@ -30,8 +30,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def present(hl: Hotline, order: WorkOrder, actor: Actor) -> dict[str, Any]:
-    return order_view(order, actor, hl.policy(), hl.clock.now(), hl.unit_names())
+def present(hl: Hotline, order: WorkOrder, actor: Actor, reveal: bool = False) -> dict[str, Any]:
+    """The order as `actor` may see it; the full caller phone only on the audited single read."""
+    return order_view(order, actor, hl.policy(), hl.clock.now(), hl.unit_names(), reveal)
 
 
 @router.post("", status_code=201, response_model=WorkOrderPublic, responses=ERRORS,
@@ -77,7 +78,7 @@ def list_work_orders(
 @router.get("/{order_id}", response_model=WorkOrderPublic, responses=ERRORS)
 def get_work_order(order_id: int, hl: HotlineDep, actor: CurrentActor) -> dict[str, Any]:
     order, _ = uc.get_order(hl, order_id, actor, shows_caller=True)
-    return present(hl, order, actor)
+    return present(hl, order, actor, reveal=True)
 
 
 @router.get("/{order_id}/events", response_model=list[EventPublic], responses=ERRORS)

@@ -47,8 +47,8 @@ def _hl(request: Request) -> Hotline:
     return request.app.state.hotline
 
 
-def _view(hl: Hotline, order: WorkOrder, actor: Actor) -> dict[str, Any]:
-    return order_view(order, actor, hl.policy(), hl.clock.now(), hl.unit_names())
+def _view(hl: Hotline, order: WorkOrder, actor: Actor, reveal: bool = False) -> dict[str, Any]:
+    return order_view(order, actor, hl.policy(), hl.clock.now(), hl.unit_names(), reveal)
 
 
 def _page(request: Request, actor: Actor, template: str, **context: Any) -> HTMLResponse:
@@ -83,7 +83,7 @@ def office_order(request: Request, order_id: int, actor: OfficeActor, reveal: bo
 def _order_page(request: Request, actor: Actor, order_id: int, area: str, reveal: bool = False) -> HTMLResponse:
     hl = _hl(request)
     page = svc.order_page(hl, actor, order_id)
-    view = _view(hl, page.order, actor)
+    view = _view(hl, page.order, actor, reveal=area == "unit")  # order_page audited the unit's read
     if area == "office":  # masked until the office user asks; the read is audited
         caller = svc.reveal_caller(hl, actor, order_id) if reveal else None
         view["caller"]["phone"] = caller.phone if caller else mask_phone(page.order.caller.phone)
