@@ -73,7 +73,9 @@ def test_submit_files_an_order_dispatched_by_the_router_with_its_explanation(des
     assert order.status_code == 200, order.text
     o = order.json()
     assert o["status"] == "dispatched" and o["unit"]["code"] and o["dispatch"]["explanation"]
-    assert o["channel"] == "phone" and o["caller"]["phone"] == "13800138000"
+    assert o["channel"] == "phone" and o["caller"]["phone"] == "138****8000"  # full only on the audited read
+    stored = desk_client.get(f"/api/v1/work-orders/{o['id']}", headers=auth(tokens["agent"])).json()
+    assert stored["caller"]["phone"] == "13800138000"
     draft = desk_client.get(f"/api/v1/calls/{call_id}/draft", headers=auth(tokens["agent"])).json()
     assert draft["status"] == "submitted" and draft["order_id"] == o["id"]
     again = desk_client.post(f"/api/v1/calls/{call_id}/submit", headers=auth(tokens["agent"]))
