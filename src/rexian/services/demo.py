@@ -54,10 +54,11 @@ def _seed_users(hl: Hotline, actor: Actor) -> dict[str, str]:
 
 def seed(hl: Hotline, actor: Actor, count: int = 300, seed_value: int = 12345) -> dict[str, Any]:
     """Idempotent: orders already seeded are left alone."""
-    from rexian.services.knowledge import load_demo_knowledge
+    from rexian.services.knowledge import knowledge_base, load_demo_knowledge
 
     tokens = _seed_users(hl, actor)
     knowledge = load_demo_knowledge(hl, actor)
+    knowledge_base(hl).index()  # built once now and cached on disk, so the server starts warm
     with hl.uow.begin() as tx:
         streets = [u for u in tx.units.all(hl.city.key) if u.kind == UnitKind.STREET]
         if tx.orders.existing_external_refs(["demo:0"]):
