@@ -96,9 +96,8 @@ def test_reading_any_bytes_as_an_import_file_never_crashes(tmp_path_factory, dat
         pass
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # parsing does not depend on the database
 def test_importing_fuzzed_csv_files_refuses_or_imports_but_never_crashes(hotline, tmp_path, database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the importer's parsing does not depend on the database")
 
     @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(text=HEADERED)

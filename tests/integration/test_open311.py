@@ -240,9 +240,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # one live-server run; DB paths covered above
 def test_schemathesis_finds_no_server_error_in_the_open311_schema(hotline, database_url, api_key, tmp_path):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("one live server run is enough; the database paths are covered above")
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(hotline, public_rate_limit=100_000), port=port,
                                            log_level="warning"))
