@@ -20,11 +20,13 @@ from rexian.intelligence.classifier import (
     AppealClassifier,
     LabelledText,
     _read_csv,
+    compose_text,
     evaluate,
     fit,
     load_labelled,
     score,
 )
+from rexian.intelligence.text import clean_text
 
 PER_CLASS_TRAIN, PER_CLASS_TEST = 60, 20
 
@@ -84,6 +86,13 @@ def test_predict_many_agrees_with_predict(small_model, sample_rows):
     pairs = [(r["留言主题"], r["留言详情"]) for r in sample_rows[:5]]
     assert small_model.predict_many(pairs) == [small_model.predict(t, c) for t, c in pairs]
     assert small_model.predict_many([]) == []
+
+
+def test_the_single_text_path_computes_what_the_pipeline_computes(small_model, sample_rows):
+    texts = [compose_text(r["留言主题"], r["留言详情"]) for r in sample_rows[:40]] + ["", "？？？"]
+    pipeline = small_model.probabilities(texts)
+    single = np.array([small_model._scorer.probabilities(clean_text(t)) for t in texts])
+    assert np.allclose(single, pipeline, atol=1e-6)
 
 
 def test_a_saved_model_loads_with_the_same_predictions(small_model, split, tmp_path):
