@@ -16,7 +16,7 @@ from rexian.domain.errors import DomainError
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Actor
 
-db_app = typer.Typer(help="Database: migrations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database: migrations and copying to another database.", no_args_is_help=True)
 city_app = typer.Typer(help="Cities: load a city's units and routing rules.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
 sla_app = typer.Typer(help="Time limits: the overdue sweep.", no_args_is_help=True)

@@ -32,6 +32,7 @@ app.command("dispatch")(dispatch_cli.dispatch)
 app.add_typer(dispatch_cli.rules_app, name="rules")
 # --- register sub-commands here ---
 app.command("backup")(ops_cli.backup), app.command("restore")(ops_cli.restore)
+core.db_app.command("copy")(ops_cli.copy)
 app.add_typer(kb_cli.app, name="kb")
 app.add_typer(desk_cli.app, name="desk")
 app.command("hotspots")(analytics_cli.hotspots)

@@ -41,3 +41,20 @@ def restore(file: Annotated[Path, typer.Argument(help="a file written by `rexian
         fail(e.message_zh, e.message_en)
         return
     typer.echo(f"restored from {file}")
+
+
+def copy(to: Annotated[str, typer.Option("--to", help="the target database URL (migrated, empty)")],
+         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Copy the configured database into another one (e.g. SQLite → PostgreSQL), table by table."""
+    from tqdm import tqdm
+
+    from rexian.services.backup import copy_database
+
+    try:
+        with tqdm(unit=" rows", disable=as_json) as bar:
+            copied = copy_database(get_settings().database_url, to,
+                                   progress=lambda table, n: (bar.set_description(table), bar.update(n)))
+    except DomainError as e:
+        fail(e.message_zh, e.message_en)
+        return
+    emit(copied, as_json, f"{sum(copied.values())} rows copied in {len(copied)} tables")

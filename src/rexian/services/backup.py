@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -91,3 +92,51 @@ def restore(url: str, source: Path) -> None:
     else:
         raise InvalidInput(f"{source} 不是 {backend} 数据库的备份（跨库迁移请用导出/导入）",
                            f"{source} is not a {backend} backup (move between databases by export/import)")
+
+
+def copy_database(source_url: str, target_url: str, batch: int = 2000,
+                  progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Copy every table from one database to another (SQLite → PostgreSQL), parents before children.
+
+    The target must be migrated to the same head and hold no work orders yet. Serial ids keep their
+    values; PostgreSQL sequences are moved past them. Returns the rows copied per table, checked
+    against the source's counts.
+    """
+    from sqlalchemy import Integer, func, insert, select, text
+
+    from rexian.adapters.db.engine import make_engine
+    from rexian.adapters.db.tables import metadata, work_orders
+
+    source, target = make_engine(source_url), make_engine(target_url)
+    copied: dict[str, int] = {}
+    try:
+        with source.connect() as src, target.connect() as dst:
+            dst.execution_options(write=True)
+            with dst.begin():
+                if dst.execute(select(func.count()).select_from(work_orders)).scalar_one():
+                    raise InvalidInput("目标数据库已有工单，请使用空库", "the target already holds work orders: use an empty one")
+                for table in reversed(metadata.sorted_tables):  # children first
+                    dst.execute(table.delete())  # reference data the target's set-up loaded (units, rules)
+                for table in metadata.sorted_tables:  # parents first
+                    serial = "id" in table.c and table.c.id.primary_key and isinstance(table.c.id.type, Integer)
+                    # rows in id order (a merged order's master is older); other tables in stored order,
+                    # which puts parent units before their children as they were loaded
+                    query = select(table).order_by(table.c.id) if serial else select(table)
+                    n = 0
+                    result = src.execution_options(stream_results=True).execute(query)
+                    while rows := result.fetchmany(batch):
+                        dst.execute(insert(table), [dict(r._mapping) for r in rows])
+                        n += len(rows)
+                        if progress:
+                            progress(table.name, len(rows))
+                    expected = src.execute(select(func.count()).select_from(table)).scalar_one()
+                    if n != expected:
+                        raise InvalidInput(f"{table.name} 复制不完整", f"{table.name}: copied {n} of {expected} rows")
+                    copied[table.name] = n
+                    if dst.dialect.name == "postgresql" and serial:
+                        dst.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                         f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"))
+    finally:
+        source.dispose()
+        target.dispose()
+    return copied
