@@ -47,7 +47,6 @@ def hotspots(
         found = find(hl, _day(start), _day(end, end=True), top, likes, progress=not as_json)
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     data = [hotspot_dict(h) for h in found]
     if xlsx:
         _write_xlsx(hl, xlsx, data, likes or {})

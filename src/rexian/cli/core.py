@@ -7,7 +7,7 @@ import getpass
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -33,7 +33,8 @@ def operator() -> Actor:
     return Actor(f"cli:{who}", Role.ADMIN)
 
 
-def fail(zh: str, en: str) -> None:
+def fail(zh: str, en: str) -> NoReturn:
+    """Print a bilingual error and exit with status 2 (no traceback)."""
     typer.echo(f"错误：{zh}\nError: {en}", err=True)
     raise typer.Exit(2)
 
@@ -69,7 +70,6 @@ def city_load(name: Annotated[str, typer.Argument(help="city name in pinyin or C
         result = load_city_into(hotline(), name, operator(), activate)
     except ValueError as e:
         fail(str(e).split(" / ")[0], str(e).split(" / ")[-1])
-        return
     emit(result, as_json, f"{result['city']}: {result['units']} units ({result['new_units']} new), "
                           f"{result['rules']} routing rules{', active' if activate else ''}")
 
@@ -125,10 +125,8 @@ def calendar_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
         n = load_year(hotline(), year, rows, operator())
     except (KeyError, ValueError) as e:
         fail(f"日历文件格式有误：{e}", f"bad calendar file: {e} (columns: date,kind,name)")
-        return
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     typer.echo(f"{year}: {n} days loaded")
 
 
@@ -151,7 +149,6 @@ def import_command(
                                  progress=bar.update)
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     data = report.as_dict()
     lines = [f"{data['imported']} imported, {data['skipped_existing']} already there, "
              f"{data['rejected']} rejected (of {data['total']} rows, format {data['format']})"]

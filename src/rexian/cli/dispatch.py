@@ -24,7 +24,6 @@ def dispatch(text: Annotated[str, typer.Argument(help="the appeal text")],
         result = preview(hotline(intelligence=True), text, address)
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -60,8 +59,6 @@ def rules_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
         n = replace_rules(hotline(), rules_from_csv(file.read_text(encoding="utf-8-sig")), operator())
     except (KeyError, ValueError) as e:
         fail(f"规则文件格式有误：{e}", f"bad rules file: {e}")
-        return
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     typer.echo(f"{n} rules imported")

@@ -40,7 +40,6 @@ def performance(
         rows = unit_performance(hotline(), operator(), first, last)
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     if xlsx:
         xlsx.write_bytes(performance_xlsx(rows, first, last))
     lines = [f"{p.rank:>3} {p.unit_name}  orders {p.orders}  score {p.score}" for p in rows]

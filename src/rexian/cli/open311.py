@@ -22,5 +22,4 @@ def key(name: Annotated[str, typer.Argument(help="the client, e.g. the city's ap
         issued = issue_key(hotline(), name, operator())
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     emit({"name": name, "api_key": issued}, as_json, issued)

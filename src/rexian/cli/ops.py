@@ -21,7 +21,6 @@ def backup(file: Annotated[Path, typer.Argument(help="where to write the backup"
         written = do_backup(get_settings().database_url, file)
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     size = written.stat().st_size
     emit({"file": str(written), "bytes": size}, as_json, f"backup written: {written} ({size} bytes)")
 
@@ -39,7 +38,6 @@ def restore(file: Annotated[Path, typer.Argument(help="a file written by `rexian
         do_restore(url, file)
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     typer.echo(f"restored from {file}")
 
 
@@ -56,5 +54,4 @@ def copy(to: Annotated[str, typer.Option("--to", help="the target database URL (
                                    progress=lambda table, n: (bar.set_description(table), bar.update(n)))
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     emit(copied, as_json, f"{sum(copied.values())} rows copied in {len(copied)} tables")

@@ -28,7 +28,6 @@ def summary(
         report = period_report(hotline(), operator(), period)
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-        return
     if xlsx:
         write_xlsx(report, xlsx)
     if pdf:

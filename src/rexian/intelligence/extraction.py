@@ -541,16 +541,10 @@ def default_extractor(city: str | None = None, merchants_path: str | None = None
 
     A convenience for the CLI and demos; services inject their own collaborators.
     """
+    from rexian.adapters.divisions import load_city
     from rexian.config import get_settings
+    from rexian.intelligence.location import Gazetteer, LocationResolver
 
-    settings = get_settings()
-    resolve = None
-    try:
-        from rexian.adapters.divisions import load_city
-        from rexian.intelligence.location import Gazetteer, LocationResolver
-
-        resolve = LocationResolver(Gazetteer(load_city(city or settings.city))).resolve
-    except ImportError:
-        resolve = None
+    resolve = LocationResolver(Gazetteer(load_city(city or get_settings().city))).resolve
     registry = MerchantRegistry.from_file(merchants_path) if merchants_path else None
     return Extractor(resolve_location=resolve, merchants=registry)
