@@ -8,7 +8,7 @@ where not to send such an order again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from threading import Lock
 from typing import Any
 
@@ -73,9 +73,8 @@ class Dispatcher:
         if not district:
             place = self.resolver.resolve(f"{order.title} {order.content}", loc.address)
             district, street, community = place.district, place.street, place.community
-        ctx = DispatchContext(text=f"{order.title} {order.content}", category=category,
-                              category_confidence=confidence or 0.0, district=district, street=street,
-                              community=community)
+        ctx = replace(self.context(order), category=category, category_confidence=confidence or 0.0,
+                      district=district, street=street, community=community)
         with self._lock:
             decision = self.router.decide(ctx)
         return IntakeAnalysis(category, confidence, district, street, community, None, decision)
