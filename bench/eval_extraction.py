@@ -33,6 +33,7 @@ from pypinyin import Style, lazy_pinyin
 
 from rexian.intelligence.emergency import assess
 from rexian.intelligence.extraction import SHANGHAI, Extractor, extract_phones
+from rexian.intelligence.location import city_resolver
 from rexian.intelligence.merchants import MerchantRegistry, name_core, read_table
 from rexian.intelligence.text import clean_text
 
@@ -183,13 +184,8 @@ def eval_emergency(texts: list[str]) -> dict:
             "real_messages": len(texts), "real_flagged_share": flagged / len(texts)}
 
 
-def _beijing_extractor() -> Extractor | None:
-    try:
-        from rexian.adapters.divisions import load_city
-        from rexian.intelligence.location import Gazetteer, LocationResolver
-    except ImportError:
-        return None
-    resolve = LocationResolver(Gazetteer(load_city("北京市"))).resolve
+def _beijing_extractor() -> Extractor:
+    resolve = city_resolver("北京市").resolve
     return Extractor(resolve_location=resolve, merchants=MerchantRegistry.from_file(DATA / "merchants" / "beijing_workorders.csv"), now=NOW)
 
 
@@ -235,11 +231,8 @@ def main() -> None:
     report = {"phones": eval_phones(texts, rng), "merchants": eval_merchants(texts, rng),
               "emergency": eval_emergency(texts)}
     extractor = _beijing_extractor()
-    if extractor is not None:
-        report["districts_beijing"] = eval_districts(extractor)
-        report["update_time"] = eval_update_time(extractor, args.calls)
-    else:
-        report["update_time"] = eval_update_time(Extractor(now=NOW), args.calls)
+    report["districts_beijing"] = eval_districts(extractor)
+    report["update_time"] = eval_update_time(extractor, args.calls)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return

@@ -16,22 +16,15 @@ import csv
 import json
 import time
 
-from rexian.adapters.divisions import load_city
 from rexian.config import DATA_DIR
-from rexian.intelligence.location import Gazetteer, LocationResolver
+from rexian.intelligence.location import LocationResolver, city_resolver
 
 ORDERS = DATA_DIR / "beijing12345" / "workorders_2024-08_09.csv"
-# Beijing's hotline treats the Economic-Technological Development Area (亦庄 E-Town) as a district;
-# the statistics file lists it as a street under 大兴区. This is city configuration.
-BEIJING_EXTRA_DISTRICTS = ("经济技术开发区",)
-BEIJING_ALIASES = {"经开区": "经济技术开发区", "北京经济技术开发区": "经济技术开发区",
-                   "经济开发区": "经济技术开发区"}
 
 
 def beijing_resolver() -> LocationResolver:
-    gazetteer = Gazetteer(load_city("北京市"), aliases=BEIJING_ALIASES,
-                          extra_districts=BEIJING_EXTRA_DISTRICTS)
-    return LocationResolver(gazetteer)
+    """The product's Beijing resolver: divisions plus data/cities/beijing/places.csv (经开区 …)."""
+    return city_resolver("北京市")
 
 
 def _known(value: str) -> str | None:

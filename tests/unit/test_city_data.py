@@ -101,3 +101,14 @@ def test_the_district_backstop_is_the_single_lowest_priority_rule(rules):
     lowest = min(rules, key=lambda r: int(r["priority"]))
     assert (lowest["category"], lowest["keywords"], lowest["unit_code"]) == ("*", "", "{district}")
     assert sum(int(r["priority"]) == int(lowest["priority"]) for r in rules) == 1
+
+
+def test_a_city_without_unit_files_gets_a_government_for_each_district_its_hotline_names():
+    from rexian.services.cities import city_data
+
+    profile, units, rules = city_data("北京市")
+    districts = {u["district"]: u for u in units if u["kind"] == UnitKind.DISTRICT.value}
+    assert profile.key == "beijing" and {"朝阳区", "海淀区", "经济技术开发区"} <= set(districts)
+    assert districts["经济技术开发区"]["name"] == "经济技术开发区管理委员会"
+    assert len({u["code"] for u in units}) == len(units)
+    assert [r.unit_code for r in rules] == ["{district}"]

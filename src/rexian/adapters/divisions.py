@@ -18,6 +18,7 @@ from pypinyin import lazy_pinyin
 from rexian.config import DATA_DIR
 
 NATIONAL_DIR = DATA_DIR / "divisions" / "national"
+CITIES_DIR = DATA_DIR / "cities"
 _PLACEHOLDER_CITIES = ("市辖区", "县")
 _ADMIN_SUFFIXES = ("特别行政区", "自治区", "自治州", "地区", "盟", "省", "市")
 
@@ -43,6 +44,37 @@ class CityDivisions:
 
     def district_of(self, street: Division) -> Division:
         return next(d for d in self.districts if d.code == street.parent_code)
+
+    @property
+    def key(self) -> str:
+        """The city's folder and settings key: 广州市 → guangzhou, 北京市 → beijing."""
+        return "".join(lazy_pinyin(self.name.removesuffix("市")))
+
+
+@dataclass(frozen=True)
+class CityPlaces:
+    """What the hotline calls places beyond the statistics: areas it treats as districts and the
+    other names people use (经开区 → 经济技术开发区). Read from data/cities/<key>/places.csv."""
+
+    extra_districts: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+
+
+def load_places(city: CityDivisions, root: Path = CITIES_DIR) -> CityPlaces:
+    """The city's places.csv (`name, target, note`): a row whose name is its own target and is no
+    division is an extra district; any other row is an alias of its target. No file: none."""
+    path = root / city.key / "places.csv"
+    if not path.exists():
+        return CityPlaces()
+    known = {d.name for d in city.districts + city.streets}
+    extra, aliases = [], []
+    for row in _read(path):
+        name, target = row["name"].strip(), row["target"].strip()
+        if name == target and name not in known:
+            extra.append(name)
+        elif name != target:
+            aliases.append((name, target))
+    return CityPlaces(tuple(extra), tuple(aliases))
 
 
 def _read(path: Path) -> list[dict[str, str]]:

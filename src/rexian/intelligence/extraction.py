@@ -541,10 +541,9 @@ def default_extractor(city: str | None = None, merchants_path: str | None = None
 
     A convenience for the CLI and demos; services inject their own collaborators.
     """
-    from rexian.adapters.divisions import load_city
     from rexian.config import get_settings
-    from rexian.intelligence.location import Gazetteer, LocationResolver
+    from rexian.intelligence.location import city_resolver
 
-    resolve = LocationResolver(Gazetteer(load_city(city or get_settings().city))).resolve
+    resolve = city_resolver(city or get_settings().city).resolve
     registry = MerchantRegistry.from_file(merchants_path) if merchants_path else None
     return Extractor(resolve_location=resolve, merchants=registry)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rexian.adapters.divisions import CityDivisions, Division
+from rexian.adapters.divisions import CityDivisions, Division, load_city, load_places
 from rexian.intelligence.text import clean_text
 
 _STREET_SUFFIXES = ("街道办事处", "地区办事处", "街道", "地区", "民族乡", "镇", "乡")
@@ -239,6 +239,14 @@ class LocationResolver:
         where = best + (street or "") + (community or "")
         return ResolvedLocation(best, street, community, confidence,
                                 f"{where} from {'、'.join(dict.fromkeys(evidence[best]))}")
+
+
+@lru_cache(maxsize=8)
+def city_resolver(name: str) -> LocationResolver:
+    """The resolver of the city called `name`: its divisions plus its places.csv (cached; read-only)."""
+    city = load_city(name)
+    places = load_places(city)
+    return LocationResolver(Gazetteer(city, aliases=dict(places.aliases), extra_districts=places.extra_districts))
 
 
 def _unique_best(scores: dict[str, float]) -> str | None:

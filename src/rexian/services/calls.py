@@ -86,12 +86,11 @@ class Desk:
         self._live: OrderedDict[int, _LiveCall] = OrderedDict()
 
     def _default_extractor(self) -> Extractor:
-        from rexian.adapters.divisions import load_city
         from rexian.config import get_settings
-        from rexian.intelligence.location import Gazetteer, LocationResolver
+        from rexian.intelligence.location import city_resolver
 
         dispatcher = self.hl.dispatcher
-        resolver = dispatcher.resolver if dispatcher else LocationResolver(Gazetteer(load_city(self.hl.city.name)))
+        resolver = dispatcher.resolver if dispatcher else city_resolver(self.hl.city.name)
         classifier = getattr(dispatcher, "classifier", None)
         registry_path = Path(get_settings().data_dir) / "merchants" / f"demo_{self.hl.city.key}.csv"
         return Extractor(

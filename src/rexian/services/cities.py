@@ -8,21 +8,16 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
-from rexian.adapters.divisions import CityDivisions, load_city
-from rexian.config import DATA_DIR
+from rexian.adapters.divisions import CITIES_DIR, CityDivisions, load_city, load_places
 from rexian.domain.routing import RoutingRule, rules_from_csv
 from rexian.domain.units import UnitKind
 from rexian.domain.workorder import Actor
 from rexian.services.context import CityProfile, Hotline
 
-CITIES_DIR = DATA_DIR / "cities"
-
 
 def profile_for(divisions: CityDivisions) -> CityProfile:
-    short = divisions.name.removesuffix("市")
-    key = "".join(lazy_pinyin(short))
-    prefix = "".join(lazy_pinyin(short, style=Style.FIRST_LETTER)).upper()
-    return CityProfile(key=key, name=divisions.name, code_prefix=prefix)
+    return CityProfile(key=divisions.key, name=divisions.name,
+                       code_prefix=_initials(divisions.name.removesuffix("市")))
 
 
 def _street_office(name: str) -> str:
@@ -48,7 +43,14 @@ def _generated_units(divisions: CityDivisions, profile: CityProfile) -> list[dic
     rows += [{"code": s.code, "name": _street_office(s.name), "kind": UnitKind.STREET.value,
               "parent_code": s.parent_code, "district": names[s.parent_code], "street": s.name,
               "aliases": [s.name], "remit": []} for s in divisions.streets if s.parent_code in names]
+    rows += [{"code": f"{root}-{_initials(name)}", "name": f"{name}管理委员会", "kind": UnitKind.DISTRICT.value,
+              "parent_code": root, "district": name, "street": None, "aliases": [name], "remit": []}
+             for name in load_places(divisions).extra_districts]
     return rows
+
+
+def _initials(name: str) -> str:
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).upper()
 
 
 def _split(value: str | None) -> list[str]:

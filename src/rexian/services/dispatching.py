@@ -12,12 +12,11 @@ from dataclasses import dataclass, replace
 from threading import Lock
 from typing import Any
 
-from rexian.adapters.divisions import load_city
 from rexian.domain.errors import RuleViolation
 from rexian.domain.routing import DispatchContext, DispatchDecision, DispatchRanker, Router
 from rexian.domain.vocabulary import AppealType, Channel, Urgency
 from rexian.domain.workorder import Action, Location, Status, WorkOrder
-from rexian.intelligence.location import Gazetteer, LocationResolver
+from rexian.intelligence.location import city_resolver
 from rexian.services.context import Hotline
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ class Dispatcher:
     def __init__(self, hl: Hotline, classifier: Any | None, review_threshold: float = 0.5) -> None:
         self.hl = hl
         self.classifier = classifier
-        self.resolver = LocationResolver(Gazetteer(load_city(hl.city.name)))
+        self.resolver = city_resolver(hl.city.name)
         self.ranker = DispatchRanker()
         self.review_threshold = review_threshold
         self._lock = Lock()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rexian.adapters.divisions import Division, load_city
-from rexian.intelligence.location import Gazetteer, LocationResolver
+from rexian.adapters.divisions import Division, load_city, load_places
+from rexian.intelligence.location import Gazetteer, LocationResolver, city_resolver
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +90,21 @@ def test_aliases_and_extra_districts_are_configuration(beijing):
                                           extra_districts=["经济技术开发区"]))
     assert resolver.resolve("经开区政务服务中心态度差").district == "经济技术开发区"
     assert beijing.resolve("经开区政务服务中心态度差").district is None
+
+
+def test_a_city_resolver_reads_the_citys_places_file():
+    assert city_resolver("beijing").resolve("经开区政务服务中心态度差").district == "经济技术开发区"
+    assert city_resolver("guangzhou").resolve("经开区政务服务中心态度差").district is None
+
+
+def test_places_rows_are_extra_districts_or_aliases(tmp_path):
+    beijing = load_city("北京市")
+    (tmp_path / "beijing").mkdir()
+    (tmp_path / "beijing" / "places.csv").write_text(
+        "name,target,note\n新城区,新城区,an area the hotline treats as a district\n"
+        "新城,新城区,short\n上地信息产业基地,上地街道,a street area by another name\n海淀区,海淀区,already a division\n",
+        encoding="utf-8")
+    places = load_places(beijing, root=tmp_path)
+    assert places.extra_districts == ("新城区",)
+    assert places.aliases == (("新城", "新城区"), ("上地信息产业基地", "上地街道"))
+    assert load_places(beijing, root=tmp_path / "nowhere").extra_districts == ()
