@@ -115,6 +115,22 @@ def test_a_posted_request_becomes_an_open311_work_order_and_reads_back_in_xml_an
         assert PHONE not in body and EMAIL not in body and "王伟" not in body
 
 
+def test_a_retry_with_the_same_idempotency_key_gets_the_same_request_not_a_second_one(client, hotline, api_key):
+    form = {"service_code": TRAFFIC, "address_string": "天河区华师路口", "description": "路灯不亮",
+            "api_key": api_key, "account_id": "acct-9"}
+    first = client.post(f"{BASE}/requests.json", data=form, headers={"Idempotency-Key": "k-1"})
+    again = client.post(f"{BASE}/requests.json", data=form, headers={"Idempotency-Key": "k-1"})
+    other_key = issue_key(hotline, "other-app", ROOT)
+    other = client.post(f"{BASE}/requests.json", data={**form, "api_key": other_key},
+                        headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == other.status_code == 201
+    code = first.json()[0]["service_request_id"]
+    assert again.json()[0]["service_request_id"] == code  # the retry
+    assert other.json()[0]["service_request_id"] != code  # another client's key space
+    [request] = client.get(f"{BASE}/requests/{code}.json").json()
+    assert request["service_request_id"] == code and request["description"] == "路灯不亮"
+
+
 def test_a_token_resolves_to_its_service_request_id(client, api_key):
     code = file(client, api_key)
     assert client.get(f"{BASE}/tokens/{code}.json").json() == [{"service_request_id": code, "token": code}]

@@ -83,8 +83,13 @@ class Submission:
     account_id: str | None = None
 
 
-def submit_request(hl: Hotline, api_key: str | None, sub: Submission) -> tuple[WorkOrder, str | None]:
-    """File an Open311 request as a work order. Returns the order and the account id echoed back."""
+def submit_request(hl: Hotline, api_key: str | None, sub: Submission, idempotency_key: str | None = None
+                   ) -> tuple[WorkOrder, str | None]:
+    """File an Open311 request as a work order. Returns the order and the account id echoed back.
+
+    GeoReport v2 has no retry key of its own; a client that sends an Idempotency-Key header gets the
+    order its first try created (keys are per client key, so two clients never collide).
+    """
     with hl.uow.begin() as tx:
         client = Open311Repository(tx.conn).key_by_hash(token_hash(api_key)) if api_key else None
     if client is None:
@@ -111,9 +116,11 @@ def submit_request(hl: Hotline, api_key: str | None, sub: Submission) -> tuple[W
         caller=Caller(name=name, phone=(sub.phone or "").strip() or None),
         address=address or None, lat=sub.lat, long=sub.long, category=service.path,
     )
-    order, _ = uc.file_appeal(hl, intake, Actor(f"open311:{client.name}", Role.CITIZEN))
+    key = f"open311:{client.id}:{idempotency_key}" if idempotency_key else None
+    order, _ = uc.file_appeal(hl, intake, Actor(f"open311:{client.name}", Role.CITIZEN), key)
     with hl.uow.begin(write=True) as tx:
-        Open311Repository(tx.conn).add_request(order.id or 0, client.id, {
+        # Also on a retry: the first try may have died between filing the order and this record.
+        Open311Repository(tx.conn).add_request_once(order.id or 0, client.id, {
             "attributes": attributes, "address_id": sub.address_id, "media_url": sub.media_url,
             "device_id": sub.device_id, "account_id": sub.account_id, "email": sub.email})
         tx.commit()

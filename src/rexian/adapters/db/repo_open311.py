@@ -36,9 +36,12 @@ class Open311Repository:
         row = self.conn.execute(select(k.id, k.name).where(and_(k.key_hash == key_hash, k.revoked.is_(False)))).first()
         return ClientKey(row.id, row.name) if row else None
 
-    def add_request(self, order_id: int, key_id: int, extras: dict[str, Any]) -> None:
-        self.conn.execute(insert(open311_requests).values(order_id=order_id, key_id=key_id,
-                                                          **{f: extras.get(f) for f in EXTRA_FIELDS}))
+    def add_request_once(self, order_id: int, key_id: int, extras: dict[str, Any]) -> None:
+        """Record what the request carried beyond the order, unless its order already has it."""
+        if self.conn.execute(select(open311_requests.c.order_id).where(
+                open311_requests.c.order_id == order_id)).first() is None:
+            self.conn.execute(insert(open311_requests).values(order_id=order_id, key_id=key_id,
+                                                              **{f: extras.get(f) for f in EXTRA_FIELDS}))
 
     def extras(self, order_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """What Open311 requests carried beyond the order, by order id (absent for other channels)."""

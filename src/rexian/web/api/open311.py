@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 from xml.etree import ElementTree as ET
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
@@ -174,12 +174,14 @@ def create_request(
     phone: Annotated[str | None, Form(max_length=40)] = None,
     media_url: Annotated[str | None, Form(max_length=2000)] = None,
     device_id: Text = None, account_id: Text = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
     """File a request (form-encoded; needs api_key). We file at once, so the answer holds the
-    service_request_id (our tracking code)."""
+    service_request_id (our tracking code). A retry with the same Idempotency-Key header gets the
+    same service_request_id instead of a second request."""
     order, account = svc.submit_request(hl, api_key, svc.Submission(
         service_code, lat, long, address_string, address_id, attributes, description, email, first_name,
-        last_name, phone, media_url, device_id, account_id))
+        last_name, phone, media_url, device_id, account_id), idempotency_key)
     return render(fmt, "service_requests", "request", [
         {"service_request_id": order.code, "service_notice": "", "account_id": account}], 201)
 
