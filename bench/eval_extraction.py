@@ -12,7 +12,8 @@
 - Emergencies: precision / recall on the labelled set below, and the share of real written
   messages flagged (all are non-emergency channels, so every flag there is a false alarm or a
   past event).
-- Districts: the Beijing orders whose 被反映区 is known, with Beijing's resolver.
+- Districts: the Beijing orders whose 被反映区 is known, with Beijing's resolver; again replayed in
+  time order with the places learned from earlier orders (as the dispatcher learns from history).
 - Update time: a Beijing order replayed as a growing transcript of ~20-character utterances
   through an extractor with Beijing's resolver and registry; p50 / p99 per update.
 """
@@ -33,9 +34,10 @@ from pypinyin import Style, lazy_pinyin
 
 from rexian.intelligence.emergency import assess
 from rexian.intelligence.extraction import SHANGHAI, Extractor, extract_phones
-from rexian.intelligence.location import city_resolver
+from rexian.intelligence.location import LocationResolver, RememberingResolver, city_resolver
 from rexian.intelligence.merchants import MerchantRegistry, name_core, read_table
 from rexian.intelligence.text import clean_text
+from rexian.services.importing import parse_local_datetime
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BEIJING = DATA / "beijing12345" / "workorders_2024-08_09.csv"
@@ -184,14 +186,17 @@ def eval_emergency(texts: list[str]) -> dict:
             "real_messages": len(texts), "real_flagged_share": flagged / len(texts)}
 
 
-def _beijing_extractor() -> Extractor:
-    resolve = city_resolver("北京市").resolve
+def _beijing_extractor(resolver: LocationResolver | RememberingResolver | None = None) -> Extractor:
+    resolve = (resolver or city_resolver("北京市")).resolve
     return Extractor(resolve_location=resolve, merchants=MerchantRegistry.from_file(DATA / "merchants" / "beijing_workorders.csv"), now=NOW)
 
 
-def eval_districts(extractor: Extractor) -> dict:
+def eval_districts(memory: bool = False) -> dict:
+    """`memory`: replay in time order, the resolver learning places from each earlier order."""
+    resolver = RememberingResolver(city_resolver("北京市")) if memory else None
+    extractor = _beijing_extractor(resolver)
     known = right = null = 0
-    for row in _beijing():
+    for row in sorted(_beijing(), key=lambda r: parse_local_datetime(r["创建时间"])):
         truth = row["被反映区"].strip()
         if truth in ("", "不详"):
             continue
@@ -199,6 +204,8 @@ def eval_districts(extractor: Extractor) -> dict:
         district = extractor.extract(row["主要内容"]).district
         right += district == truth
         null += district is None
+        if resolver is not None:
+            resolver.learn(row["主要内容"], None, truth, None)
     return {"orders_with_district": known, "right": right / known, "null": null / known,
             "wrong": (known - right - null) / known}
 
@@ -230,9 +237,9 @@ def main() -> None:
     texts = _texts()
     report = {"phones": eval_phones(texts, rng), "merchants": eval_merchants(texts, rng),
               "emergency": eval_emergency(texts)}
-    extractor = _beijing_extractor()
-    report["districts_beijing"] = eval_districts(extractor)
-    report["update_time"] = eval_update_time(extractor, args.calls)
+    report["districts_beijing"] = eval_districts()
+    report["districts_beijing_learning_from_earlier_orders"] = eval_districts(memory=True)
+    report["update_time"] = eval_update_time(_beijing_extractor(), args.calls)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return

@@ -85,6 +85,21 @@ def test_a_return_teaches_the_router_not_to_repeat_the_mistake(hotline, smart_cl
     assert fresh.route(_order(hotline, second["id"])).unit_code != SHIPAI
 
 
+def test_a_place_the_city_list_lacks_is_learned_from_a_dispatchers_decision(hotline, smart_client, tokens):
+    content = "龙锦苑四区门口的井盖丢了，晚上很危险"
+    first = file(smart_client, tokens["agent"], content)
+    assert first["status"] == "review" and first["location"]["district"] is None
+    smart_client.post(f"/api/v1/work-orders/{first['id']}/actions/dispatch", json={"unit_code": SHIPAI},
+                      headers=auth(tokens["dispatcher"]))
+    second = file(smart_client, tokens["agent"], "龙锦苑四区楼下烧烤店噪音扰民，半夜还很吵")
+    assert (second["location"]["district"], second["location"]["street"]) == ("天河区", "石牌街道")
+    assert second["unit"]["code"] == SHIPAI and second["status"] == "dispatched"
+    # a restarted server learns the same place from the stored history
+    fresh = Dispatcher(hotline, classifier=None)
+    assert fresh.resolver.resolve("龙锦苑四区楼道堆满杂物").district == "天河区"
+    assert fresh.resolver.resolve("另一个小区的问题").district is None
+
+
 def _order(hotline, order_id: int):
     with hotline.uow.begin() as tx:
         return tx.orders.get(order_id)

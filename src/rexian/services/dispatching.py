@@ -16,7 +16,7 @@ from rexian.domain.errors import RuleViolation
 from rexian.domain.routing import DispatchContext, DispatchDecision, DispatchRanker, Router
 from rexian.domain.vocabulary import AppealType, Channel, Urgency
 from rexian.domain.workorder import Action, Location, Status, WorkOrder
-from rexian.intelligence.location import city_resolver
+from rexian.intelligence.location import RememberingResolver, city_resolver
 from rexian.services.context import Hotline
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class Dispatcher:
     def __init__(self, hl: Hotline, classifier: Any | None, review_threshold: float = 0.5) -> None:
         self.hl = hl
         self.classifier = classifier
-        self.resolver = city_resolver(hl.city.name)
+        self.resolver = RememberingResolver(city_resolver(hl.city.name))
         self.ranker = DispatchRanker()
         self.review_threshold = review_threshold
         self._lock = Lock()
@@ -83,10 +83,12 @@ class Dispatcher:
             return self.router.decide(self.context(order))
 
     def learn(self, order: WorkOrder, action: Action) -> None:
-        """After commit: a person's dispatch teaches the ranker; a return warns it off that unit."""
+        """After commit: a person's dispatch teaches the ranker and the place memory; a return warns it
+        off that unit."""
         if action in LESSONS and order.unit_code:
             with self._lock:
                 self.router.learn(self.context(order), order.unit_code)
+                self._learn_place(order)
         elif action == Action.RETURN and order.status == Status.RETURNED and order.unit_code:
             with self._lock:  # the unit that returned it is still recorded on the order
                 self.router.penalise(self.context(order), order.unit_code)
@@ -100,7 +102,17 @@ class Dispatcher:
                 self.router.penalise(ctx, unit)
             if order.unit_code and order.unit_code not in returned_units:
                 self.router.learn(ctx, order.unit_code)
+                self._learn_place(order)
         log.info("router learned from %d past orders", len(rows))
+
+    def _learn_place(self, order: WorkOrder) -> None:
+        """A dispatched order teaches the places it names: its district, or where it had none, the
+        district (and street) of the territorial unit a person sent it to."""
+        loc = order.location
+        district, street = loc.district, loc.street
+        if not district and (unit := self.router.units.get(order.unit_code or "")) is not None:
+            district, street = unit.district, unit.street
+        self.resolver.learn(f"{order.title} {order.content}", loc.address, district, street)
 
 
 def attach_intelligence(hl: Hotline, review_threshold: float = 0.5) -> Dispatcher | None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from rexian.adapters.divisions import Division, load_city, load_places
-from rexian.intelligence.location import Gazetteer, LocationResolver, city_resolver
+from rexian.intelligence.location import (
+    Gazetteer,
+    LocationResolver,
+    PlaceMemory,
+    RememberingResolver,
+    city_resolver,
+)
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +114,25 @@ def test_places_rows_are_extra_districts_or_aliases(tmp_path):
     assert places.extra_districts == ("新城区",)
     assert places.aliases == (("新城", "新城区"), ("上地信息产业基地", "上地街道"))
     assert load_places(beijing, root=tmp_path / "nowhere").extra_districts == ()
+
+
+def test_places_the_division_list_lacks_are_learned_from_orders_with_a_known_district(beijing):
+    resolver = RememberingResolver(beijing)
+    text = "北四环西路52号楼下的共享单车堆满了人行道"
+    assert resolver.resolve(text).district is None
+    resolver.learn("爱奇艺客服电话打不通", "北四环西路52号1层107房间", "海淀区", None)
+    learned = resolver.resolve(text)
+    assert learned.district == "海淀区" and "北四环西路" in learned.evidence
+    assert resolver.resolve("西城区北四环西路").district == "西城区"  # the city's own names come first
+
+
+def test_a_place_whose_past_orders_disagree_or_places_that_disagree_give_unknown():
+    memory = PlaceMemory(purity=0.9)
+    memory.learn("龙锦苑小区停车难", None, "昌平区", None)
+    memory.learn("龙锦苑小区噪音", None, "海淀区", None)
+    memory.learn("天华北街的路灯坏了", None, "经济技术开发区", None)
+    memory.learn("觅凤路积水", None, "大兴区", "采育镇")
+    assert memory.recall("龙锦苑小区又停水").district is None
+    assert memory.recall("从天华北街到觅凤路都在修").district is None
+    found = memory.recall("觅凤路口垃圾没人清")
+    assert (found.district, found.street) == ("大兴区", "采育镇")
