@@ -47,6 +47,7 @@ CREATE INDEX ON work_orders (reply_due);
 CREATE INDEX ON work_orders (unit_code, status);
 CREATE INDEX ON work_orders (code);
 CREATE INDEX ON work_orders (idempotency_key);
+CREATE INDEX ON work_orders (received_at, reply_due, unit_code) WHERE replied_at IS NULL AND reply_due IS NOT NULL;
 
 CREATE TABLE work_order_events (LIKE work_order_events_unpartitioned INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
     PARTITION BY RANGE (at);

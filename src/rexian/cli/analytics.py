@@ -1,4 +1,5 @@
-"""Analytics commands: `rexian hotspots` over the stored orders, `rexian surges` (a periodic job)."""
+"""Analytics commands: `rexian hotspots` over the stored orders, `rexian surges` (a periodic job),
+`rexian db recount` (rebuild the dashboard's order counts)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from rexian.cli.core import emit, fail, hotline
+from rexian.cli.core import emit, fail, hotline, operator
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import DomainError
 
@@ -91,7 +92,6 @@ def _write_xlsx(hl, path: Path, data: list[dict], likes: dict[str, tuple[int, in
 def surges(as_json: Annotated[bool, typer.Option("--json")] = False,
            notify: Annotated[bool, typer.Option(help="send new alerts to the office")] = True) -> None:
     """Surge early warning (突发/集中诉求): run it every hour from cron; new alerts go to the office."""
-    from rexian.cli.core import operator
     from rexian.services.analytics import detect_surges, open_surges
 
     hl = hotline()
@@ -102,3 +102,11 @@ def surges(as_json: Annotated[bool, typer.Option("--json")] = False,
     lines += [f"  {a['kind']:<17} {a['key']}: {a['observed']} vs {a['expected']} expected (×{a['ratio']}, "
               f"p={a['p_value']:.1e})" for a in alerts]
     emit({**result, "alerts": alerts}, as_json, "\n".join(lines))
+
+
+def recount() -> None:
+    """Rebuild the dashboard's order counts from the orders (after a bulk SQL load or a repair)."""
+    from rexian.services.analytics import recount_orders
+
+    rows = recount_orders(hotline(), operator())
+    typer.echo(f"{rows} count rows rebuilt / 已重建统计")

@@ -33,6 +33,7 @@ app.add_typer(dispatch_cli.rules_app, name="rules")
 # --- register sub-commands here ---
 app.command("backup")(ops_cli.backup), app.command("restore")(ops_cli.restore)
 core.db_app.command("copy")(ops_cli.copy)
+core.db_app.command("recount")(analytics_cli.recount)
 app.add_typer(kb_cli.app, name="kb")
 app.add_typer(desk_cli.app, name="desk")
 app.command("hotspots")(analytics_cli.hotspots)

@@ -1,9 +1,9 @@
 """Analytics use cases: duplicates at intake, hotspots, surges, reply quality, dashboard and reports.
 
 The engines live in `rexian.intelligence`; this module feeds them from the database, stores what
-they find (reply scores, surge alerts, hotspot runs) and hands the office what it needs. Reads are
-grouped SQL aggregates over indexed columns; only hotspots and surges read rows, and only those of
-their time window.
+they find (reply scores, surge alerts, hotspot runs) and hands the office what it needs. The
+dashboard and reports sum order_counts, kept current in the transaction of every order change; only
+hotspots and surges read rows, and only those of their time window.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
-from rexian.adapters.db.repo_analytics import AnalyticsRepository
+from rexian.adapters.db.repo_analytics import AnalyticsRepository, recount
 from rexian.domain.access import check_write
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import InvalidInput
@@ -267,31 +267,35 @@ def open_surges(hl: Hotline, actor: Actor) -> list[dict[str, Any]]:
 
 
 def _period_view(hl: Hotline, start: datetime, end: datetime) -> dict[str, Any]:
-    now = hl.clock.now()
     with hl.uow.begin() as tx:
         repo = AnalyticsRepository(tx.conn)
-        volume = repo.volume_by_day_and_channel(start, end)
-        categories = repo.count_by("category", start, end)
-        districts = repo.count_by("district", start, end)
-        satisfaction = repo.count_by("satisfaction", start, end)
-        on_time, due = repo.timeliness(start, end, now)
-        units = repo.unit_performance(start, end, now)
+        counts = repo.period_counts(start, end, hl.clock.now())
         run = repo.latest_hotspot_run()
         surges = repo.open_alerts(limit=20)
     top_categories: Counter[str] = Counter()
-    for category, n in categories.items():
+    for category, n in counts.count("category").items():
         top_categories[(category or "未分类").split("/")[0]] += n
-    rated = sum(n for k, n in satisfaction.items() if k)
+    satisfaction = counts.count("satisfaction")
+    satisfaction.pop("", None)
+    rated = sum(satisfaction.values())
     good = satisfaction.get("satisfied", 0) + satisfaction.get("basically_satisfied", 0)
+    on_time = counts.total("replied_on_time")
+    due = on_time + counts.total("replied_late") + sum(counts.late_unreplied.values())
     names = hl.unit_names()
+    units = sorted(({"unit_code": u, "orders": m["orders"], "on_time": m["replied_on_time"],
+                     "late": m["replied_late"] + counts.late_unreplied[u], "satisfied": m["satisfied"],
+                     "rated": m["rated"], "returns": m["returns"]}
+                    for u, m in counts.totals["unit"].items() if u and m["orders"]),
+                   key=lambda u: (-u["orders"], u["unit_code"]))
     return {
         "from": start.isoformat(), "to": end.isoformat(),
-        "total": sum(n for _, _, n in volume),
-        "volume": [{"day": d, "channel": c, "count": n} for d, c, n in volume],
+        "total": counts.total(),
+        "volume": [{"day": d, "channel": c, "count": n} for (d, c), n in sorted(counts.volume.items()) if n],
         "categories": [{"name": k, "count": n} for k, n in top_categories.most_common()],
-        "districts": [{"name": k, "count": n} for k, n in sorted(districts.items(), key=lambda x: -x[1]) if k],
+        "districts": [{"name": k, "count": n} for k, n in sorted(counts.count("district").items(),
+                                                                  key=lambda x: -x[1]) if k],
         "on_time": {"on_time": on_time, "due": due, "rate": round(on_time / due, 3) if due else None},
-        "satisfaction": {"counts": {k: n for k, n in satisfaction.items() if k}, "rated": rated,
+        "satisfaction": {"counts": satisfaction, "rated": rated,
                          "rate": round(good / rated, 3) if rated else None},
         "units": [{**u, "unit_name": names.get(u["unit_code"], u["unit_code"])} for u in units[:20]],
         "hotspots": (run["hotspots"][:10] if run else []),
@@ -301,8 +305,18 @@ def _period_view(hl: Hotline, start: datetime, end: datetime) -> dict[str, Any]:
     }
 
 
+def recount_orders(hl: Hotline, actor: Actor) -> int:
+    """Rebuild the dashboard's order counts from the orders (after rows were written around the
+    repositories, e.g. a bulk SQL load); returns the count rows written."""
+    check_write(actor, "sweep")  # a maintenance job, like the deadline sweep
+    with hl.uow.begin(write=True) as tx:
+        rows = recount(tx.conn)
+        tx.commit()
+    return rows
+
+
 def dashboard(hl: Hotline, actor: Actor, days: int = 30) -> dict[str, Any]:
-    """What the dashboard shows for the last `days` days (grouped SQL aggregates only)."""
+    """What the dashboard shows for the last `days` days (order counts, never a scan of the orders)."""
     check_write(actor, "read_analytics")
     if not 1 <= days <= 366:
         raise InvalidInput("天数须在1到366之间", "days must be between 1 and 366")
@@ -321,7 +335,7 @@ def period_report(hl: Hotline, actor: Actor, period: str, end: datetime | None =
     start = end - timedelta(days=PERIODS[period])
     report = _period_view(hl, start, end)
     with hl.uow.begin() as tx:
-        previous = sum(AnalyticsRepository(tx.conn).count_by("channel", start - (end - start), start).values())
+        previous = AnalyticsRepository(tx.conn).period_counts(start - (end - start), start, hl.clock.now()).total()
         report["surges"] = [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in s.items()
                              if k != "evidence"} for s in AnalyticsRepository(tx.conn).alerts_between(start, end)]
     report["period"] = period

@@ -1,16 +1,37 @@
-"""Reads and writes for analytics: grouped aggregates over work orders (indexed, never row by row
-in Python), reply scores, surge alerts and stored hotspot runs."""
+"""Reads and writes for analytics: the order counts the dashboard sums (kept current with every order
+change, rebuilt by one grouped pass), reply scores, surge alerts and stored hotspot runs."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    String,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement, Select
 
 from rexian.adapters.db.tables import work_orders as wo
-from rexian.adapters.db.tables_analytics import hotspot_runs, reply_scores, surge_alerts
+from rexian.adapters.db.tables_analytics import hotspot_runs, order_counts, reply_scores, surge_alerts
+from rexian.domain.clock import LOCAL_TZ
+from rexian.domain.vocabulary import Satisfaction
 
 
 def local_day(conn: Connection, column: Any) -> Any:
@@ -18,6 +39,110 @@ def local_day(conn: Connection, column: Any) -> Any:
     if conn.dialect.name == "sqlite":
         return func.date(column, "+8 hours")
     return func.date(func.timezone("Asia/Shanghai", column))
+
+
+# -- order counts: what each order adds to the dashboard, kept current and rebuilt from the same SQL --
+
+DIMENSIONS = {"channel": wo.c.channel, "category": wo.c.category, "district": wo.c.district,
+              "satisfaction": wo.c.satisfaction, "unit": wo.c.unit_code}
+MEASURES = ("orders", "replied_on_time", "replied_late", "rated", "satisfied", "returns")
+SATISFIED = [Satisfaction.SATISFIED.value, Satisfaction.BASICALLY_SATISFIED.value]
+
+
+def contributions(conn: Connection) -> Select[Any]:
+    """One row per order: its local day of receipt, its value of each dimension ('' for none) and
+    what it adds to each measure. Replies count against the reply deadline where there is one."""
+    return select(
+        type_coerce(local_day(conn, wo.c.received_at), Date).label("day"),
+        *(func.coalesce(column, "").label(name) for name, column in DIMENSIONS.items()),
+        literal(1).label("orders"),
+        case((wo.c.replied_at <= wo.c.reply_due, 1), else_=0).label("replied_on_time"),
+        case((wo.c.replied_at > wo.c.reply_due, 1), else_=0).label("replied_late"),
+        case((wo.c.satisfaction.is_not(None), 1), else_=0).label("rated"),
+        case((wo.c.satisfaction.in_(SATISFIED), 1), else_=0).label("satisfied"),
+        wo.c.return_count.label("returns"),
+    )
+
+
+def grouped_counts(conn: Connection, where: ColumnElement[bool]) -> Select[Any]:
+    """order_counts rows (day, dimension, value, measures) for the orders matching `where`, in one scan."""
+    base = contributions(conn).where(where).subquery()
+    names = select(literal("channel", String).label("dimension")).union_all(
+        *(select(literal(name, String)) for name in list(DIMENSIONS)[1:])).subquery()
+    value = case(*((names.c.dimension == name, base.c[name]) for name in DIMENSIONS)).label("value")
+    return (select(base.c.day, names.c.dimension, value, *(func.sum(base.c[m]).label(m) for m in MEASURES))
+            .select_from(base.join(names, true())).group_by(base.c.day, names.c.dimension, value))
+
+
+def recount(conn: Connection) -> int:
+    """Rebuild order_counts from the orders (the migration's backfill, `rexian db recount`)."""
+    conn.execute(delete(order_counts))
+    conn.execute(insert(order_counts).from_select(["day", "dimension", "value", *MEASURES],
+                                                  grouped_counts(conn, true())))
+    return conn.execute(select(func.count()).select_from(order_counts)).scalar_one()
+
+
+class OrderCounts:
+    """Moves an order's contribution in order_counts when it is filed or changed, in the caller's
+    transaction; rows are touched in key order so concurrent writers never wait on each other in a cycle."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def read(self, order_id: int) -> dict[tuple[date, str, str], Counter[str]]:
+        row = self.conn.execute(contributions(self.conn).where(wo.c.id == order_id)).one()
+        measures = Counter({m: row._mapping[m] for m in MEASURES})
+        return {(row.day, name, row._mapping[name]): measures for name in DIMENSIONS}
+
+    def moved(self, order_id: int, before: dict[tuple[date, str, str], Counter[str]] | None = None) -> None:
+        """Apply the order's contribution now, less `before` (what it contributed before the change)."""
+        after = self.read(order_id)
+        deltas = []
+        for key in sorted(set(after) | set(before or {})):
+            delta = {m: after.get(key, Counter())[m] - (before or {}).get(key, Counter())[m] for m in MEASURES}
+            if any(delta.values()):
+                deltas.append({"day": key[0], "dimension": key[1], "value": key[2], **delta})
+        if deltas:
+            self.conn.execute(_upsert_counts(self.conn.dialect.name), deltas)
+
+
+def _upsert_counts(dialect_name: str) -> Any:
+    stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(order_counts)
+    return stmt.on_conflict_do_update(index_elements=["day", "dimension", "value"],
+                                      set_={m: order_counts.c[m] + stmt.excluded[m] for m in MEASURES})
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, LOCAL_TZ)
+
+
+def _whole_days(start: datetime, end: datetime) -> tuple[date, date]:
+    """The local days [first, last) lying wholly inside [start, end)."""
+    local = start.astimezone(LOCAL_TZ)
+    first = local.date() if _midnight(local.date()) == local else local.date() + timedelta(days=1)
+    return first, end.astimezone(LOCAL_TZ).date()
+
+
+@dataclass
+class PeriodCounts:
+    """A period's measures per dimension value, its volume per day and channel, and per unit ('' for
+    none) the orders still unreplied past their reply deadline."""
+
+    totals: dict[str, dict[str, Counter[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Counter)))
+    volume: Counter[tuple[str, str]] = field(default_factory=Counter)
+    late_unreplied: Counter[str] = field(default_factory=Counter)
+
+    def add(self, day: str | None, dimension: str, value: str, measures: Any) -> None:
+        self.totals[dimension][value].update({m: measures[m] for m in MEASURES})
+        if day is not None and dimension == "channel":
+            self.volume[(day, value)] += measures["orders"]
+
+    def count(self, dimension: str) -> dict[str, int]:
+        """Orders per value of `dimension`, values with none left out."""
+        return {v: m["orders"] for v, m in self.totals[dimension].items() if m["orders"]}
+
+    def total(self, measure: str = "orders") -> int:
+        return sum(m[measure] for m in self.totals["channel"].values())
 
 
 class AnalyticsRepository:
@@ -55,43 +180,31 @@ class AnalyticsRepository:
 
     # -- aggregates -----------------------------------------------------------------------------
 
-    def _period(self, start: datetime, end: datetime) -> Any:
-        return and_(wo.c.received_at >= start, wo.c.received_at < end)
-
-    def volume_by_day_and_channel(self, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
-        day = local_day(self.conn, wo.c.received_at).label("day")
-        rows = self.conn.execute(select(day, wo.c.channel, func.count()).where(self._period(start, end))
-                                 .group_by(day, wo.c.channel).order_by(day))
-        return [(str(d), c, n) for d, c, n in rows]
-
-    def count_by(self, column_name: str, start: datetime, end: datetime) -> dict[str | None, int]:
-        column = wo.c[column_name]
-        rows = self.conn.execute(select(column, func.count()).where(self._period(start, end)).group_by(column))
-        return {k: n for k, n in rows}
-
-    def timeliness(self, start: datetime, end: datetime, now: datetime) -> tuple[int, int]:
-        """(replied on time, orders whose reply deadline has passed or been met) in the period."""
-        on_time = func.sum(case((and_(wo.c.replied_at.is_not(None), wo.c.replied_at <= wo.c.reply_due), 1),
-                                else_=0))
-        due = func.sum(case((wo.c.replied_at.is_not(None), 1), (wo.c.reply_due < now, 1), else_=0))
-        row = self.conn.execute(select(on_time, due).where(self._period(start, end),
-                                                           wo.c.reply_due.is_not(None))).one()
-        return int(row[0] or 0), int(row[1] or 0)
-
-    def unit_performance(self, start: datetime, end: datetime, now: datetime) -> list[dict[str, Any]]:
-        on_time = func.sum(case((and_(wo.c.replied_at.is_not(None), wo.c.replied_at <= wo.c.reply_due), 1),
-                                else_=0))
-        late = func.sum(case((and_(wo.c.replied_at.is_(None), wo.c.reply_due < now), 1),
-                             (wo.c.replied_at > wo.c.reply_due, 1), else_=0))
-        satisfied = func.sum(case((wo.c.satisfaction.in_(["satisfied", "basically_satisfied"]), 1), else_=0))
-        rated = func.sum(case((wo.c.satisfaction.is_not(None), 1), else_=0))
-        rows = self.conn.execute(
-            select(wo.c.unit_code, func.count(), on_time, late, satisfied, rated, func.sum(wo.c.return_count))
-            .where(self._period(start, end), wo.c.unit_code.is_not(None)).group_by(wo.c.unit_code)
-            .order_by(func.count().desc()))
-        return [{"unit_code": u, "orders": n, "on_time": int(o or 0), "late": int(la or 0),
-                 "satisfied": int(s or 0), "rated": int(r or 0), "returns": int(ret or 0)}
-                for u, n, o, la, s, r, ret in rows]
+    def period_counts(self, start: datetime, end: datetime, now: datetime) -> PeriodCounts:
+        """The orders received in [start, end): whole local days summed from order_counts, the partial
+        days at either end grouped from the orders themselves (a day's worth at most)."""
+        first, last = _whole_days(start, end)
+        counts = PeriodCounts()
+        edges = [(start, end)] if first >= last else [(start, _midnight(first)), (_midnight(last), end)]
+        in_edges = or_(*(and_(wo.c.received_at >= a, wo.c.received_at < b) for a, b in edges if a < b))
+        for row in self.conn.execute(grouped_counts(self.conn, in_edges)):
+            counts.add(str(row.day), row.dimension, row.value, row._mapping)
+        if first < last:
+            c = order_counts.c
+            whole = and_(c.day >= first, c.day < last)
+            sums = [func.sum(c[m]).label(m) for m in MEASURES]
+            for row in self.conn.execute(select(c.dimension, c.value, *sums).where(whole)
+                                         .group_by(c.dimension, c.value)):
+                counts.add(None, row.dimension, row.value, row._mapping)
+            for day, channel, n in self.conn.execute(select(c.day, c.value, func.sum(c.orders)).where(
+                    whole, c.dimension == "channel").group_by(c.day, c.value)):
+                counts.volume[(str(day), channel)] += n
+        awaiting = and_(wo.c.replied_at.is_(None), wo.c.reply_due.is_not(None), wo.c.reply_due < now,
+                        wo.c.received_at >= start, wo.c.received_at < end)
+        for unit, n in self.conn.execute(select(wo.c.unit_code, func.count()).where(awaiting)
+                                         .group_by(wo.c.unit_code)):
+            counts.late_unreplied[unit or ""] += n
+        return counts
 
     # -- reply scores ---------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from rexian.adapters.db.repo_analytics import OrderCounts
 from rexian.adapters.db.tables import (
     api_tokens,
     audit_log,
@@ -115,6 +116,7 @@ class WorkOrderRepository:
         values.update(idempotency_key=idempotency_key, version=1, updated_at=order.received_at)
         order.id = self.conn.execute(_INSERT_ORDER, values).scalar_one()
         order.version = 1
+        OrderCounts(self.conn).moved(order.id)
         self._write_events(order)
         return order.id
 
@@ -122,10 +124,13 @@ class WorkOrderRepository:
         """Store changes if nobody else did first (optimistic version check)."""
         values = _order_values(order)
         values.update(version=order.version + 1, updated_at=at)
+        counts = OrderCounts(self.conn)
+        before = counts.read(order.id or 0)
         result = self.conn.execute(_UPDATE_ORDER, {**values, "b_id": order.id, "b_version": order.version})
         if result.rowcount != 1:
             raise ConcurrencyConflict("工单已被他人修改，请刷新后重试",
                                       "the work order was changed by someone else: reload and retry")
+        counts.moved(order.id or 0, before)
         order.version += 1
         self._write_events(order)
 

@@ -1,8 +1,9 @@
-"""Analytics tables: reply scores, surge alerts, stored hotspot runs; indexes the dashboard reads."""
+"""Analytics tables: reply scores, surge alerts, stored hotspot runs, the dashboard's order counts;
+indexes the dashboard reads."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Text, and_
 
 from rexian.adapters.db.tables import UTCDateTime, metadata, work_orders
 
@@ -45,7 +46,29 @@ hotspot_runs = Table(
     Column("note", Text, nullable=False, default=""),
 )
 
-# The dashboard groups orders of a period by day and channel, category, district and satisfaction.
+# What the dashboard sums instead of scanning orders: per local day of receipt and per value of each
+# dimension, the orders and their outcomes. WorkOrderRepository keeps it current in the transaction of
+# every change; `rexian db recount` rebuilds it from the orders.
+order_counts = Table(
+    "order_counts", metadata,
+    Column("day", Date, primary_key=True),
+    Column("dimension", String(16), primary_key=True),  # channel | category | district | satisfaction | unit
+    Column("value", String(200), primary_key=True),  # '' where the order has none
+    Column("orders", Integer, nullable=False),
+    Column("replied_on_time", Integer, nullable=False),
+    Column("replied_late", Integer, nullable=False),
+    Column("rated", Integer, nullable=False),
+    Column("satisfied", Integer, nullable=False),
+    Column("returns", Integer, nullable=False),
+)
+
+# Orders still waiting for a reply with a deadline set: the few whose lateness depends on the clock.
+_AWAITING_REPLY = and_(work_orders.c.replied_at.is_(None), work_orders.c.reply_due.is_not(None))
+Index("ix_work_orders_awaiting_reply", work_orders.c.received_at, work_orders.c.reply_due, work_orders.c.unit_code,
+      sqlite_where=_AWAITING_REPLY, postgresql_where=_AWAITING_REPLY)
+
+# Orders of a period by channel, district or category: the partial days at the ends of a dashboard
+# period, the office's filtered lists.
 Index("ix_work_orders_received_at_channel", work_orders.c.received_at, work_orders.c.channel)
 Index("ix_work_orders_district_received_at", work_orders.c.district, work_orders.c.received_at)
 Index("ix_work_orders_category_received_at", work_orders.c.category, work_orders.c.received_at)
