@@ -33,8 +33,8 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app = FastAPI(title="Rexian 12345 API", version=__version__,
                   description="Rexian (热线): the open 12345 government-service hotline platform.")
     app.state.hotline = hotline or bootstrap()
-    app.state.public_limiter = RateLimiter(public_rate_limit, 60.0)
-    app.state.login_limiter = RateLimiter(10, 60.0)
+    app.state.public_limiter = RateLimiter(app.state.hotline, "public", public_rate_limit, 60)
+    app.state.login_limiter = RateLimiter(app.state.hotline, "login", 10, 60)
     install_error_handlers(app)
     install_observability(app)  # request ids, JSON access log, /metrics, 413 on oversized bodies
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
-from threading import Lock
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -14,6 +11,7 @@ from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Actor
 from rexian.services.auth import actor_for_token
 from rexian.services.context import Hotline
+from rexian.services.ratelimit import RateLimit
 
 _bearer = HTTPBearer(auto_error=False)
 CITIZEN = Actor("citizen", Role.CITIZEN)
@@ -54,22 +52,15 @@ OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 
 
 class RateLimiter:
-    """A sliding-window limit per client address for the open (citizen) endpoints."""
+    """A limit per client address (citizens' open endpoints, log-in), shared by every app process."""
 
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit, self.window = limit, window_s
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = Lock()
+    def __init__(self, hl: Hotline, scope: str, limit: int, window_s: int) -> None:
+        self.limit = RateLimit(hl, scope, limit, window_s)
 
     def check(self, key: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits[key]
-            while hits and now - hits[0] > self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                raise HTTPException(429, headers={"Retry-After": str(int(self.window))})
-            hits.append(now)
+        wait = self.limit.wait_s(key)
+        if wait:
+            raise HTTPException(429, headers={"Retry-After": str(wait)})
 
 
 def citizen_rate_limit(request: Request) -> None:

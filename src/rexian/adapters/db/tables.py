@@ -198,5 +198,6 @@ import rexian.adapters.db.tables_analytics  # noqa: E402,F401
 import rexian.adapters.db.tables_calls  # noqa: E402,F401
 import rexian.adapters.db.tables_cti  # noqa: E402,F401
 import rexian.adapters.db.tables_knowledge  # noqa: E402,F401
+import rexian.adapters.db.tables_limits  # noqa: E402,F401
 import rexian.adapters.db.tables_office  # noqa: E402,F401
 import rexian.adapters.db.tables_open311  # noqa: E402,F401
