@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Date,
     String,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -36,7 +38,11 @@ from rexian.domain.vocabulary import Satisfaction
 
 def local_day(conn: Connection, column: Any) -> Any:
     """The Asia/Shanghai calendar day of a UTC timestamp column, in SQL."""
-    if conn.dialect.name == "sqlite":
+    return _local_day(conn.dialect.name, column)
+
+
+def _local_day(dialect_name: str, column: Any) -> Any:
+    if dialect_name == "sqlite":
         return func.date(column, "+8 hours")
     return func.date(func.timezone("Asia/Shanghai", column))
 
@@ -52,8 +58,13 @@ SATISFIED = [Satisfaction.SATISFIED.value, Satisfaction.BASICALLY_SATISFIED.valu
 def contributions(conn: Connection) -> Select[Any]:
     """One row per order: its local day of receipt, its value of each dimension ('' for none) and
     what it adds to each measure. Replies count against the reply deadline where there is one."""
+    return _contributions(conn.dialect.name)
+
+
+@cache  # built once: constructing it costs more than running it for one order
+def _contributions(dialect_name: str) -> Select[Any]:
     return select(
-        type_coerce(local_day(conn, wo.c.received_at), Date).label("day"),
+        type_coerce(_local_day(dialect_name, wo.c.received_at), Date).label("day"),
         *(func.coalesce(column, "").label(name) for name, column in DIMENSIONS.items()),
         literal(1).label("orders"),
         case((wo.c.replied_at <= wo.c.reply_due, 1), else_=0).label("replied_on_time"),
@@ -90,7 +101,7 @@ class OrderCounts:
         self.conn = conn
 
     def read(self, order_id: int) -> dict[tuple[date, str, str], Counter[str]]:
-        row = self.conn.execute(contributions(self.conn).where(wo.c.id == order_id)).one()
+        row = self.conn.execute(_contributions_of_one(self.conn.dialect.name), {"order_id": order_id}).one()
         measures = Counter({m: row._mapping[m] for m in MEASURES})
         return {(row.day, name, row._mapping[name]): measures for name in DIMENSIONS}
 
@@ -106,6 +117,12 @@ class OrderCounts:
             self.conn.execute(_upsert_counts(self.conn.dialect.name), deltas)
 
 
+@cache
+def _contributions_of_one(dialect_name: str) -> Select[Any]:
+    return _contributions(dialect_name).where(wo.c.id == bindparam("order_id"))
+
+
+@cache
 def _upsert_counts(dialect_name: str) -> Any:
     stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(order_counts)
     return stmt.on_conflict_do_update(index_elements=["day", "dimension", "value"],
