@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -45,7 +46,8 @@ def hotspots(
     try:
         hl = hotline()
         likes = read_likes(likes_from) if likes_from else None
-        found = find(hl, _day(start), _day(end, end=True), top, likes, progress=not as_json)
+        found = find(hl, _day(start), _day(end, end=True), top, likes, progress=not as_json,
+                     workers=os.cpu_count() or 1)
     except DomainError as e:
         fail(e.message_zh, e.message_en)
     data = [hotspot_dict(h) for h in found]

@@ -8,30 +8,44 @@ Method, chosen to stay linear in the number of messages (1M on two cores in minu
    Blocks larger than `max_block` are first split by k-means so the pairwise step stays small.
 3. Rank clusters by the heat index (`heat_index`), then describe the top ones: the place as written
    most often, the problem as key terms (jieba TF-IDF) and the most central title.
+
+Repeated texts (copies, re-posts) are read and vectorised once; places and n-grams of large inputs
+are computed by `workers` processes.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix, vstack
 from scipy.spatial.distance import squareform
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from rexian.intelligence.places import Places, extract_places, place_key
 from rexian.intelligence.text import clean_text
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 _TEXT_CHARS = 150  # the head of a message says what it is about; the tail is mostly pleading
+_KEY_TEXTS = 30  # key terms of a large cluster are read from this many of its messages
+_CHUNK = 20_000  # distinct messages per unit of (parallel) preparation
+_FEATURES = 18  # log2 of the hashed n-gram columns
+_SKETCH = 256  # dense dimensions k-means splits large blocks in
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing of an n-gram's code points to a column
 _STOPWORDS = frozenset(
     [
         "问题",
@@ -140,15 +154,34 @@ def heat_index(appeals: int, users: int, likes: int, dislikes: int, times: Seque
 
 
 def _split(rows: np.ndarray, matrix: csr_matrix, max_block: int) -> list[np.ndarray]:
-    """Cut a large block into parts of at most `max_block` rows by k-means on the same vectors."""
+    """Cut a large block into parts of at most `max_block` rows by k-means on a sketch of the vectors.
+
+    k-means on the hashed TF-IDF itself is slow (2**18 sparse dimensions, dense centres); a count
+    sketch (each column added, with a random sign, into one of `_SKETCH` dense dimensions) keeps
+    the cosine geometry well enough to cut a block into coherent parts.
+    """
     if len(rows) <= max_block:
         return [rows]
     k = min(16, math.ceil(2 * len(rows) / max_block))
-    labels = MiniBatchKMeans(k, random_state=0, n_init=1, batch_size=4096).fit_predict(matrix[rows])
+    labels = KMeans(k, random_state=0, n_init=1).fit_predict(_sketch(matrix[rows]))
     parts = [rows[labels == label] for label in range(k)]
     if max(len(p) for p in parts) == len(rows):  # k-means could not separate: cut arbitrarily
         parts = np.array_split(rows, k)
     return [piece for part in parts if len(part) for piece in _split(part, matrix, max_block)]
+
+
+def _sketch(vectors: csr_matrix) -> np.ndarray:
+    """Dense `_SKETCH`-dimensional count sketch of sparse rows, l2-normalised."""
+    rng = np.random.default_rng(0)
+    bucket = rng.integers(0, _SKETCH, vectors.shape[1])
+    sign = rng.choice(np.array([-1.0, 1.0]), vectors.shape[1])
+    row = np.repeat(np.arange(vectors.shape[0]), np.diff(vectors.indptr))
+    cells = np.bincount(
+        row * _SKETCH + bucket[vectors.indices],
+        weights=vectors.data * sign[vectors.indices],
+        minlength=vectors.shape[0] * _SKETCH,
+    )
+    return normalize(cells.reshape(-1, _SKETCH)).astype(np.float32)
 
 
 def _canonical_places(counts: Counter[str]) -> dict[str, str]:
@@ -174,16 +207,22 @@ def _cluster(rows: np.ndarray, matrix: csr_matrix, similarity: float, merge: flo
     pairwise even when their common core is the same)."""
     if len(rows) == 1:
         return [rows]
-    labels = _agglomerate(matrix[rows], similarity)
-    groups = [rows[labels == label] for label in np.unique(labels)]
+    sub = matrix[rows]
+    labels = _agglomerate(sub, similarity)
+    groups = _group(rows, labels)
     if len(groups) == 1:
         return groups
-    centroids = normalize(vstack([csr_matrix(matrix[g].mean(axis=0)) for g in groups]))
-    merged = _agglomerate(centroids, merge)
-    return [
-        np.concatenate([g for g, m in zip(groups, merged, strict=True) if m == label])
-        for label in np.unique(merged)
-    ]
+    _, codes = np.unique(labels, return_inverse=True)
+    members = csr_matrix((np.ones(len(rows)), (codes, np.arange(len(rows)))), shape=(len(groups), len(rows)))
+    merged = _agglomerate(normalize(members @ sub), merge)  # a centroid's direction is its rows' sum
+    return [np.concatenate([groups[i] for i in part]) for part in _group(np.arange(len(groups)), merged)]
+
+
+def _group(items: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
+    """`items` split by label, labels ascending, each part in its original order."""
+    order = np.argsort(labels, kind="stable")
+    starts = np.flatnonzero(np.diff(labels[order])) + 1
+    return np.split(items[order], starts)
 
 
 @lru_cache(maxsize=1)
@@ -199,10 +238,20 @@ def _jieba_analyse():
 def _key_terms(texts: list[str], places: Iterable[str], k: int = 5) -> list[str]:
     """The cluster's most telling words by jieba's TF-IDF, places and filler words removed."""
     blob = "\n".join(texts)
-    for place in places:
+    for place in dict.fromkeys(places):
         blob = blob.replace(place, " ")
     tags = _jieba_analyse().extract_tags(blob, topK=k * 3)
     return [t for t in tags if t not in _STOPWORDS and not t[0].isdigit() and len(t) > 1][:k]
+
+
+def _key_texts(members: list[int], messages: list[HotspotMessage]) -> list[str]:
+    """The heads of at most `_KEY_TEXTS` messages spread over a cluster: enough to read its key terms,
+    and jieba's time stays bounded however large the cluster."""
+    step = math.ceil(len(members) / _KEY_TEXTS)
+    return [
+        clean_text(messages[i].title) + " " + clean_text(messages[i].text)[:_TEXT_CHARS]
+        for i in members[::step]
+    ]
 
 
 def _describe(
@@ -223,10 +272,7 @@ def _describe(
     sub = matrix[members]
     centre = np.asarray(sub @ sub.mean(axis=0).T).ravel()
     summary = clean_text(group[int(centre.argmax())].title)
-    terms = _key_terms(
-        [clean_text(m.title) + " " + clean_text(m.text)[:_TEXT_CHARS] for m in group],
-        [name for name in [*names, district] if name],
-    )
+    terms = _key_terms(_key_texts(members, messages), [name for name in [*names, district] if name])
     times = sorted(m.at for m in group)
     return Hotspot(
         rank=rank,
@@ -253,6 +299,7 @@ def detect_hotspots(
     merge: float = 0.45,
     min_users: int = 2,
     max_block: int = 1500,
+    workers: int = 1,
     progress: bool = False,
 ) -> list[Hotspot]:
     """The `top` hotspots among messages in [start, end), hottest first.
@@ -264,46 +311,46 @@ def detect_hotspots(
     chosen = [m for m in messages if (start is None or m.at >= start) and (end is None or m.at < end)]
     if not chosen:
         return []
-    places: list[Places] = []
-    bodies: list[str] = []
-    keys: list[str] = []
-    for m in tqdm(chosen, desc="places", disable=not progress, mininterval=2):
-        title, text = clean_text(m.title), clean_text(m.text)[:_TEXT_CHARS]
-        found = extract_places(title, text)
-        if m.district and not found.district:
-            found = Places(m.district, found.names)
-        places.append(found)
-        body = f"{title} {title} {title} {text}"
-        for name in found.names[:3]:
-            body = body.replace(name, " ")
-        bodies.append(body)
-        keys.append(place_key(found.main) if found.main else "")
-    blocks: dict[str, list[int]] = {}
-    canonical = _canonical_places(Counter(keys))
-    for i, key in enumerate(keys):
-        blocks.setdefault(canonical.get(key, key), []).append(i)
-    chunks = [bodies[i : i + 50_000] for i in range(0, len(bodies), 50_000)]
-    matrix = vstack([_vectorise_chunk(c) for c in tqdm(chunks, desc="vectors", disable=not progress)])
-    matrix = TfidfTransformer(sublinear_tf=True).fit_transform(matrix).tocsr()
+    distinct: dict[tuple[str, str, str | None], int] = {}
+    copy_of = np.fromiter(
+        (distinct.setdefault((m.title, m.text, m.district), len(distinct)) for m in chosen),
+        np.int64,
+        len(chosen),
+    )
+    items = list(distinct)
+    with _pool(workers) if workers > 1 and len(items) > _CHUNK else nullcontext() as pool:
+        found, found_keys, counts = _prepare_all(items, pool, workers, progress)
+        places = [found[i] for i in copy_of]
+        keys = [found_keys[i] for i in copy_of]
+        blocks: dict[str, list[int]] = {}
+        canonical = _canonical_places(Counter(keys))
+        for i, key in enumerate(keys):
+            blocks.setdefault(canonical.get(key, key), []).append(i)
+        matrix = _tfidf(counts, np.bincount(copy_of))[copy_of]
+        options = (similarity, merge, max_block)
+        clusters = _cluster_all(
+            [np.asarray(b) for b in blocks.values()], matrix, options, pool, workers, progress
+        )
 
     scored: list[tuple[float, list[int]]] = []
-    for rows in tqdm(list(blocks.values()), desc="clusters", disable=not progress, mininterval=2):
-        for part in _split(np.asarray(rows), matrix, max_block):
-            for cluster in _cluster(part, matrix, similarity, merge):
-                members = cluster.tolist()
-                users = len({chosen[i].user for i in members})
-                if users < min_users:
-                    continue
-                heat = heat_index(
-                    len(members),
-                    users,
-                    sum(chosen[i].likes for i in members),
-                    sum(chosen[i].dislikes for i in members),
-                    [chosen[i].at for i in members],
-                )
-                scored.append((heat, members))
+    for cluster in clusters:
+        members = cluster.tolist()
+        users = len({chosen[i].user for i in members})
+        if users < min_users:
+            continue
+        heat = heat_index(
+            len(members),
+            users,
+            sum(chosen[i].likes for i in members),
+            sum(chosen[i].dislikes for i in members),
+            [chosen[i].at for i in members],
+        )
+        scored.append((heat, members))
     scored.sort(key=lambda item: -item[0])
-    scored = _merge_same_topic(scored[: max(5 * top, 100)], chosen, places, canonical) + scored[max(5 * top, 100) :]
+    scored = (
+        _merge_same_topic(scored[: max(5 * top, 100)], chosen, places, canonical)
+        + scored[max(5 * top, 100) :]
+    )
     return [
         _describe(rank, heat, members, chosen, places, matrix)
         for rank, (heat, members) in enumerate(scored[:top], start=1)
@@ -333,8 +380,9 @@ def _merge_same_topic(
     for _, members in scored:
         names = Counter(canonical.get(k, k) for i in members for k in map(place_key, places[i].names[:1]))
         place = names.most_common(1)[0][0] if names else ""
-        texts = [clean_text(messages[i].title) + " " + clean_text(messages[i].text)[:_TEXT_CHARS] for i in members]
-        terms = _key_terms(texts, [n for i in members for n in places[i].names[:3]], k=8)
+        terms = _key_terms(
+            _key_texts(members, messages), [n for i in members for n in places[i].names[:3]], k=8
+        )
         for g_place, g_terms, g_members in groups:
             if place and place == g_place and _shares(terms, g_terms) >= min_shared:
                 g_members.extend(members)
@@ -358,8 +406,140 @@ def _merge_same_topic(
     return sorted(merged, key=lambda item: -item[0])
 
 
-def _vectorise_chunk(texts: list[str]) -> csr_matrix:
-    """Raw hashed n-gram counts; IDF is fitted once over all chunks."""
-    return HashingVectorizer(
-        analyzer="char", ngram_range=(2, 3), n_features=2**18, alternate_sign=False, norm=None
-    ).transform(texts)
+def _prepare(items: list[tuple[str, str, str | None]]) -> tuple[list[Places], list[str], csr_matrix]:
+    """Places, block keys and n-gram counts of distinct (title, text, district) messages."""
+    places: list[Places] = []
+    keys: list[str] = []
+    bodies: list[str] = []
+    for raw_title, raw_text, district in items:
+        title, text = clean_text(raw_title), clean_text(raw_text)[:_TEXT_CHARS]
+        found = extract_places(title, text)
+        if district and not found.district:
+            found = Places(district, found.names)
+        places.append(found)
+        body = f"{title} {title} {title} {text}"
+        for name in found.names[:3]:
+            body = body.replace(name, " ")
+        bodies.append(body.lower())
+        keys.append(place_key(found.main) if found.main else "")
+    return places, keys, _ngram_counts(bodies)
+
+
+def _single_threaded() -> None:
+    """Worker start-up: one BLAS/OpenMP thread each, the processes already share the cores."""
+    global _LIMITS
+    _LIMITS = threadpool_limits(1)
+
+
+_LIMITS: threadpool_limits | None = None
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # spawn, not fork: the caller may be a threaded web server, and OpenMP does not survive fork
+    spawn = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(workers, mp_context=spawn, initializer=_single_threaded)
+
+
+def _run(
+    pool: ProcessPoolExecutor, task: Callable[[_T], _R], items: Iterable[_T], ahead: int
+) -> Iterator[tuple[int, _R]]:
+    """(index, result) of `task` over `items` as they finish, with at most `ahead` in flight so large
+    arguments are not all held at once and one long item does not stall the others."""
+    running: dict[Future[_R], int] = {}
+    for index, item in enumerate(items):
+        running[pool.submit(task, item)] = index
+        if len(running) >= ahead:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            yield from ((running.pop(f), f.result()) for f in finished)
+    yield from ((running[f], f.result()) for f in as_completed(running))
+
+
+def _prepare_all(
+    items: list[tuple[str, str, str | None]], pool: ProcessPoolExecutor | None, workers: int, progress: bool
+) -> tuple[list[Places], list[str], csr_matrix]:
+    """`_prepare` over chunks of the distinct messages, in the pool's processes when there is one."""
+    chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+    done = _run(pool, _prepare, chunks, 2 * workers) if pool else enumerate(map(_prepare, chunks))
+    ordered = [
+        d for _, d in sorted(tqdm(done, total=len(chunks), desc="places, n-grams", disable=not progress))
+    ]
+    places = [p for d in ordered for p in d[0]]
+    keys = [k for d in ordered for k in d[1]]
+    return places, keys, vstack([d[2] for d in ordered], format="csr")
+
+
+def _cluster_all(
+    blocks: list[np.ndarray],
+    matrix: csr_matrix,
+    options: tuple[float, float, int],
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    progress: bool,
+) -> list[np.ndarray]:
+    """The clusters of every block, in block order; with a pool, consecutive blocks go out in
+    batches with their rows of the matrix."""
+    batches: list[list[np.ndarray]] = [[]]
+    target = max(2000, matrix.shape[0] // (16 * workers)) if pool else 1
+    for rows in blocks:
+        if sum(map(len, batches[-1])) >= target:
+            batches.append([])
+        batches[-1].append(rows)
+    tasks = ((matrix[np.concatenate(b)], [len(r) for r in b], *options) for b in batches)
+    done = _run(pool, _cluster_batch, tasks, 2 * workers) if pool else enumerate(map(_cluster_batch, tasks))
+    found: dict[int, list[np.ndarray]] = {}
+    with tqdm(total=len(blocks), desc="clusters", disable=not progress, mininterval=2) as bar:
+        for index, clusters in done:
+            found[index] = clusters
+            bar.update(len(batches[index]))
+    return [np.concatenate(batches[i])[c] for i in range(len(batches)) for c in found[i]]
+
+
+def _cluster_batch(task: tuple[csr_matrix, list[int], float, float, int]) -> list[np.ndarray]:
+    """Clusters of consecutive blocks whose rows are stacked in `vectors` (a worker's share); large
+    blocks are split first."""
+    vectors, sizes, similarity, merge, max_block = task
+    blocks = np.split(np.arange(vectors.shape[0]), np.cumsum(sizes)[:-1])
+    parts = [part for rows in blocks for part in _split(rows, vectors, max_block)]
+    return [cluster for part in parts for cluster in _cluster(part, vectors, similarity, merge)]
+
+
+def _ngram_counts(texts: list[str]) -> csr_matrix:
+    """Counts of each text's character 2- and 3-grams, hashed into 2**_FEATURES columns.
+
+    numpy over all texts at once (scikit-learn's HashingVectorizer slices each n-gram in Python,
+    several times slower): code points joined by NUL (which `clean_text` removes), each n-gram packed
+    into one integer and hashed, then counted per text by a single sort.
+    """
+    points = np.frombuffer(("\0".join(texts) + "\0").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    text_of = np.cumsum(points == 0, dtype=np.uint64)  # texts before each position
+    a, b, c = points[:-2], points[1:-1], points[2:]
+    two = (a != 0) & (b != 0)
+    three = two & (c != 0)
+    grams = np.concatenate(
+        (
+            (a[two] << np.uint64(21)) | b[two],
+            (a[three] << np.uint64(42)) | (b[three] << np.uint64(21)) | c[three],
+        )
+    )
+    columns = (grams * _GOLDEN) >> np.uint64(64 - _FEATURES)
+    cells = (np.concatenate((text_of[:-2][two], text_of[:-2][three])) << np.uint64(_FEATURES)) | columns
+    cells.sort()
+    first = np.flatnonzero(np.concatenate(([True], cells[1:] != cells[:-1])))
+    counts = np.diff(np.append(first, len(cells))).astype(np.float64)
+    cells = cells[first]
+    rows = (cells >> np.uint64(_FEATURES)).astype(np.int64)
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=len(texts)))))
+    columns = (cells & np.uint64((1 << _FEATURES) - 1)).astype(np.int32)
+    return csr_matrix((counts, columns, indptr), shape=(len(texts), 1 << _FEATURES))
+
+
+def _tfidf(counts: csr_matrix, copies: np.ndarray) -> csr_matrix:
+    """Sublinear TF × smooth IDF, rows l2-normalised (scikit-learn's TfidfTransformer formulas), where
+    a text posted `copies[i]` times counts that many times in the document frequencies."""
+    df = np.bincount(
+        counts.indices, weights=np.repeat(copies, np.diff(counts.indptr)), minlength=counts.shape[1]
+    )
+    idf = np.log((1 + copies.sum()) / (1 + df)) + 1
+    weights = counts.copy()
+    weights.data = (np.log(weights.data) + 1) * idf[weights.indices]
+    return normalize(weights)

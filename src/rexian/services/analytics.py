@@ -172,10 +172,10 @@ def read_likes(path: Path) -> dict[str, tuple[int, int]]:
 
 def hotspots(hl: Hotline, start: datetime | None = None, end: datetime | None = None, top: int = 20,
              likes: dict[str, tuple[int, int]] | None = None, store: bool = True,
-             progress: bool = False) -> list[Hotspot]:
+             progress: bool = False, workers: int = 1) -> list[Hotspot]:
     """Hotspots among the orders received in [start, end); message ids are external references
     (e.g. teddy:188006) where the order was imported, else order codes. The run is stored for the
-    dashboard."""
+    dashboard. `workers` processes share the work on large windows (the CLI uses every core)."""
     from rexian.intelligence.hotspots import HotspotMessage, detect_hotspots
 
     likes = likes or {}
@@ -187,7 +187,7 @@ def hotspots(hl: Hotline, start: datetime | None = None, end: datetime | None = 
             messages.append(HotspotMessage(id=ref, user=r.caller_name or r.caller_phone or r.code,
                                            title=r.title, text=r.content, at=r.received_at,
                                            likes=up, dislikes=down, district=r.district))
-    found = detect_hotspots(messages, top=top, progress=progress)
+    found = detect_hotspots(messages, top=top, workers=workers, progress=progress)
     if store:
         with hl.uow.begin(write=True) as tx:
             AnalyticsRepository(tx.conn).save_hotspot_run(hl.clock.now(), start, end,

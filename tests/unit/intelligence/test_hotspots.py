@@ -1,6 +1,17 @@
+import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from tests.unit.intelligence.conftest import parse_time
 
-from rexian.intelligence.hotspots import HotspotMessage, detect_hotspots, heat_index
+from rexian.intelligence import hotspots
+from rexian.intelligence.hotspots import (
+    HotspotMessage,
+    _ngram_counts,
+    _prepare,
+    _split,
+    _tfidf,
+    detect_hotspots,
+    heat_index,
+)
 from rexian.intelligence.places import extract_places
 from rexian.intelligence.text import clean_text
 
@@ -45,3 +56,39 @@ def test_the_time_window_leaves_out_messages_outside_it(appeals):
 def test_more_people_make_a_hotter_spot_than_one_person_posting_often(appeals):
     times = [parse_time(r["留言时间"]) for r in appeals[:10]]
     assert heat_index(10, 10, 0, 0, times) > heat_index(10, 1, 0, 0, times)
+
+
+def test_hashed_ngram_counts_match_the_character_2_and_3_grams_of_each_text():
+    texts = ["丽发新城搅拌站噪音", "", "a", "噪音噪音噪音", "丽发新城搅拌站噪音"]
+    counted = CountVectorizer(analyzer="char", ngram_range=(2, 3), lowercase=False).fit_transform(texts)
+    hashed = _ngram_counts(texts)
+    for row in range(len(texts)):
+        assert sorted(hashed[row].data) == sorted(counted[row].data)
+    assert (hashed[0] != hashed[4]).nnz == 0
+
+
+def test_a_text_posted_several_times_weighs_in_the_idf_once_per_copy():
+    counts = CountVectorizer(analyzer="char", ngram_range=(2, 3)).fit_transform(
+        ["搅拌站噪音", "车位捆绑销售", "噪音扰民"]
+    )
+    copies = np.array([3, 1, 2])
+    expected = TfidfTransformer(sublinear_tf=True).fit_transform(counts[np.repeat(np.arange(3), copies)])
+    got = _tfidf(counts.astype(float), copies)
+    assert np.allclose(got.toarray(), expected[[0, 3, 4]].toarray())
+
+
+def test_a_block_larger_than_the_limit_is_cut_into_parts_within_it(appeals):
+    sample = _messages(appeals[:600], None)
+    _, _, counts = _prepare([(m.title, m.text, m.district) for m in sample])
+    matrix = _tfidf(counts, np.ones(len(sample), dtype=np.int64))
+    parts = _split(np.arange(len(sample)), matrix, max_block=100)
+    assert max(len(p) for p in parts) <= 100
+    assert sorted(np.concatenate(parts).tolist()) == list(range(len(sample)))
+
+
+def test_worker_processes_find_the_same_hotspots_as_one_process(appeals, monkeypatch):
+    sample = _messages(appeals, "丽发") + _messages(appeals[:300], None)
+    alone = detect_hotspots(sample, top=5)
+    monkeypatch.setattr(hotspots, "_CHUNK", 150)  # several chunks, so the pool is used
+    together = detect_hotspots(sample, top=5, workers=2)
+    assert together == alone
