@@ -11,10 +11,17 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.integration.conftest import ROOT, auth
 
-from rexian.adapters.channels.cti_http import ApiSimulation
+from rexian.adapters.channels.cti_http import (
+    ApiDayReport,
+    ApiSimulation,
+    HttpLink,
+    WebSocketLink,
+    audit_day,
+)
+from rexian.domain.callcentre import CallerFlag, CallOffered
 from rexian.domain.callcentre.simulator import MANDARIN_ONLY, CallerMix, SimulationConfig
 from rexian.domain.clock import LOCAL_TZ, FixedClock
-from rexian.services.callcentre import load_registered_callers
+from rexian.services.callcentre import CtiService, load_registered_callers
 
 T0 = datetime(2026, 9, 28, 10, 0, tzinfo=LOCAL_TZ)
 
@@ -102,8 +109,9 @@ def test_bad_events_get_422_and_a_batch_reports_each_event(client, tokens):
     token = tokens["admin"]
     assert post(client, token, {"type": "Teleport", "at": at(0)}, expect=422)["message_en"]
     assert post(client, token, {"type": "CallAnswered", "call_id": "c1", "at": at(0)}, expect=422)
-    batch = post(client, token, [*agent_in("a1", 0), {"type": "CallEnded", "call_id": "nope", "at": at(1)}])
-    assert [r.get("status") for r in batch["results"]] == [None, None, 409]
+    results = HttpLink(client, token).exchange([*agent_in("a1", 0), {"type": "CallEnded", "call_id": "nope",
+                                                                      "at": at(1)}])
+    assert [r.get("status") for r in results] == [None, None, 409]
 
 
 def test_the_snapshot_matches_a_hand_computed_morning(client, tokens, clock: FixedClock):
@@ -135,22 +143,57 @@ def test_the_snapshot_matches_a_hand_computed_morning(client, tokens, clock: Fix
     rows = client.get("/api/v1/cti/history?period=hour&by=agent", headers=auth(tokens["supervisor"])).json()
     assert [(r["key"], r["answered"], r["asa_s"]) for r in rows["rows"]] == [("a1", 2, 28.0)]
 
+    cdr = client.get("/api/v1/cti/calls", params={"since": at(10)}, headers=auth(tokens["supervisor"])).json()["calls"]
+    assert [(r["call_id"], r["wait_s"], r["abandoned_at"] is not None) for r in cdr] == [
+        ("c2", 20.0, True), ("c3", 51.0, False), ("c4", None, False)]
+    assert client.get("/api/v1/cti/calls?since=yesterday", headers=auth(tokens["supervisor"])).status_code == 422
 
-def test_a_simulated_morning_through_the_http_api_keeps_priorities_and_the_transfer_rule(client, tokens):
+
+def test_a_simulated_morning_through_the_websocket_keeps_priorities_and_the_transfer_rule(client, tokens):
+    client.app.state.cti = CtiService(client.app.state.hotline, tick_every_s=None)  # the switch sends Ticks
     calls = [0.0] * 48
     calls[20] = calls[21] = 140.0  # 10:00-11:00, ~280 calls, ~10 erlangs against 12 agents: queues build
     roster = [12 if 20 <= s <= 25 else 0 for s in range(48)]
-    mix = CallerMix(vulnerable_share=0.1, repeat_share=0.0, languages=MANDARIN_ONLY.languages, topics={},
+    mix = CallerMix(vulnerable_share=0.1, repeat_share=0.1, languages=MANDARIN_ONLY.languages, topics={},
                     emergency_share=0.02)
-    config = SimulationConfig(talk_mean_s=120, acw_mean_s=10, patience_mean_s=300, mix=mix, seed=7)
-    report = ApiSimulation(client, tokens["admin"], calls, roster, config, T0.replace(hour=0),
-                           transfer_every=25).play()
+    config = SimulationConfig(talk_mean_s=120, acw_mean_s=10, patience_mean_s=300, mix=mix, ring_s=2.0, seed=7)
+    token = tokens["admin"]
+
+    with client.websocket_connect(f"/api/v1/cti/ws?token={token}") as socket:
+        report = ApiSimulation(WebSocketLink(socket), calls, roster, config, T0.replace(hour=0),
+                               transfer_every=25).play()
 
     assert report.offered > 250
+    assert report.requests < report.events  # events travel in batches
     assert fmean(report.waits_others) > 1.0  # a queue did build
     assert fmean(report.waits_vulnerable) < fmean(report.waits_others) / 2
     assert report.transfers > 5 and report.transferred_out > 0
-    assert len(report.second_transfers_refused) == report.transfers
-    assert {r["status"] for r in report.second_transfers_refused} == {409}
-    snap = client.get("/api/v1/cti/snapshot", headers=auth(tokens["admin"])).json()
-    assert snap["last_24h"]["offered"] == report.offered
+    records = client.get("/api/v1/cti/calls", headers=auth(token)).json()["calls"]
+    checks = audit_day(report, records, config.ring_s)
+    assert [c.name for c in checks if not c.ok] == [], [c.detail for c in checks]
+    assert sum(r["transfers"] for r in records) >= report.transfers + report.transferred_out
+    snap = client.get("/api/v1/cti/snapshot", headers=auth(token)).json()
+    assert snap["last_24h"]["offered"] == report.offered and snap["calls_waiting"] == 0
+
+
+def test_the_day_audit_catches_a_skipped_elderly_caller_a_second_transfer_and_a_lost_call():
+    elderly, ordinary, lost = (CallOffered(c, "13900000000", "12345", "mandarin", T0, flags)
+                               for c, flags in (("c1", frozenset({CallerFlag.ELDERLY})), ("c2", frozenset()),
+                                                ("c3", frozenset())))
+    report = ApiDayReport(offers=[elderly, ordinary, lost], waits_vulnerable=[], waits_others=[], transfers=1,
+                          second_transfers=0)
+
+    def record(call_id: str, offered: float, answered: float, transfers: int = 0) -> dict[str, Any]:
+        return {"call_id": call_id, "offered_at": at(offered), "answered_at": at(answered), "agent_id": "a1",
+                "ended_at": at(answered + 60), "abandoned_at": None, "wait_s": answered - offered,
+                "transfers": transfers}
+
+    # the ordinary caller came later but was assigned (at 10 s, answered at 12 s) while the older one waited
+    records = [record("c1", 0, 30), record("c2", 5, 12, transfers=2)]
+    failed = {c.name: c.detail for c in audit_day(report, records, ring_s=2.0) if not c.ok}
+    assert len(failed) == 3
+    assert "c2 before c1" in next(d for n, d in failed.items() if n.startswith("priorities"))
+    assert "1 more than allowed" in next(d for n, d in failed.items() if "transferred" in n)
+    assert "missing 1" in failed["every call accounted for"]
+    assert all(c.ok for c in audit_day(report, [record("c1", 0, 12), record("c2", 5, 30, transfers=1),
+                                                record("c3", 6, 40)], ring_s=2.0))

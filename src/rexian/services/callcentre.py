@@ -14,7 +14,7 @@ import dataclasses
 import threading
 import weakref
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,8 @@ REGISTERED_FLAGS = (CallerFlag.ELDERLY, CallerFlag.DISABLED)
 
 # ---- JSON ↔ events and decisions -------------------------------------------------------------
 
-def _parse_time(value: object) -> datetime:
+def parse_time(value: object) -> datetime:
+    """An ISO 8601 time (Asia/Shanghai without an offset); 422 when it is not one."""
     if not isinstance(value, str):
         raise InvalidInput("时间须为 ISO 8601 字符串", "`at` must be an ISO 8601 string")
     try:
@@ -83,7 +84,7 @@ def event_from_json(payload: object, default_at: datetime) -> CtiEvent:
                            f"unknown event type {payload.get('type')!r}; one of {', '.join(EVENT_TYPES)}")
     fields = {f.name for f in dataclasses.fields(cls)}
     values = {k: v for k, v in payload.items() if k in fields}
-    values["at"] = _parse_time(values["at"]) if values.get("at") is not None else default_at
+    values["at"] = parse_time(values["at"]) if values.get("at") is not None else default_at
     try:
         if "skills" in values:
             values["skills"] = frozenset(values["skills"])
@@ -128,8 +129,7 @@ def _domain_error(e: CallCentreError) -> Exception:
 def caller_flags(hl: Hotline, number: str) -> frozenset[CallerFlag]:
     """What the hotline knows of a caller: registered older/disabled, an open work order."""
     with hl.uow.begin() as tx:
-        repo = CtiRepository(tx.conn)
-        flag, repeat = repo.registered_flag(number), repo.has_open_order(number)
+        flag, repeat = CtiRepository(tx.conn).caller(number)
     flags = {CallerFlag(flag)} if flag else set()
     return frozenset(flags | ({CallerFlag.REPEAT_OPEN_ORDER} if repeat else set()))
 
@@ -288,6 +288,16 @@ class CtiService:
                  "answered_within_rate": r.totals.service_level, "asa_s": r.totals.asa_s,
                  "aht_s": r.totals.aht_s, "acw_s": r.totals.acw_s} for r in rows]
 
+    def calls(self, actor: Actor, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+        """Call detail records: what the centre recorded of each call offered in [since, until)."""
+        check_write(actor, "read_wallboard")
+        with self._lock:
+            records = self.centre.ledger.window(since or _EARLIEST, until or _LATEST)
+            return [{"call_id": r.call_id, "skill": r.skill, "offered_at": r.offered_at.isoformat(),
+                     "answered_at": _iso(r.answered_at), "agent_id": r.agent_id, "ended_at": _iso(r.ended_at),
+                     "abandoned_at": _iso(r.abandoned_at), "wait_s": r.wait_s, "hold_s": r.hold_s,
+                     "acw_s": r.acw_s, "transfers": r.transfers} for r in records]
+
     def _forecast(self, now: datetime) -> CallForecast:
         """From the centre's own history when it holds a whole earlier day, else the configured volume."""
         start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -308,6 +318,13 @@ class CtiService:
                 "promised_level": service_level(needed, traffic, self.aht_s, 15.0) if needed else 1.0,
                 "level_with_logged_in": service_level(logged_in, traffic, self.aht_s, 15.0)
                 if traffic else 1.0}
+
+
+_EARLIEST, _LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
 
 
 def _tick_loop(ref: weakref.ReferenceType[CtiService], stop: threading.Event, every_s: float) -> None:

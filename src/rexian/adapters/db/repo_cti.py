@@ -6,11 +6,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, insert, select
+from sqlalchemy import Connection, bindparam, delete, exists, insert, literal, select
 
 from rexian.adapters.db.tables import work_orders
 from rexian.adapters.db.tables_cti import cti_registered_callers
 from rexian.domain.workorder import OPEN
+
+# asked for every offered call: one prepared statement, the open statuses as plain bound values
+# (an expanding IN is re-rendered on each execution)
+_CALLER = select(
+    select(cti_registered_callers.c.flag)
+    .where(cti_registered_callers.c.phone == bindparam("phone")).scalar_subquery(),
+    exists().where(work_orders.c.caller_phone == bindparam("phone"),
+                   work_orders.c.status.in_([literal(s.value) for s in sorted(OPEN)])),
+)
 
 
 class CtiRepository:
@@ -21,10 +30,10 @@ class CtiRepository:
         c = cti_registered_callers.c
         return self.conn.execute(select(c.flag).where(c.phone == phone)).scalar()
 
-    def has_open_order(self, phone: str) -> bool:
-        c = work_orders.c
-        query = select(exists().where(c.caller_phone == phone, c.status.in_([s.value for s in OPEN])))
-        return bool(self.conn.execute(query).scalar())
+    def caller(self, phone: str) -> tuple[str | None, bool]:
+        """The caller's registered flag, and whether they have an open work order (one query)."""
+        flag, open_order = self.conn.execute(_CALLER, {"phone": phone}).one()
+        return flag, bool(open_order)
 
     def orders_of(self, phone: str, limit: int = 50) -> list[dict[str, Any]]:
         """The phone's orders, newest first."""

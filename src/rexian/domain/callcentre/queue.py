@@ -102,6 +102,11 @@ class RoutingPolicy:
     max_transfers: int = 1
 
 
+def priority_of(flags: frozenset[CallerFlag]) -> Priority:
+    """A newly offered call's priority: its most urgent flag."""
+    return min((_FLAG_PRIORITY[f] for f in flags), default=Priority.NORMAL)
+
+
 CallerRegistry = Callable[[str], frozenset[CallerFlag]]
 """Caller number → flags known to the hotline (registered older/disabled callers, open orders)."""
 
@@ -219,7 +224,7 @@ class CallCentre:
         if e.call_id in self.calls:
             raise CallCentreError(f"call {e.call_id} was already offered")
         flags = e.caller_flags | (self.registry(e.caller_number) if self.registry else frozenset())
-        priority = min((_FLAG_PRIORITY[f] for f in flags), default=Priority.NORMAL)
+        priority = priority_of(flags)
         skills = frozenset(s for s in (e.language, e.topic) if s)
         record = CallRecord(e.call_id, e.topic or e.language, e.at)
         self.ledger.open(record)

@@ -3,15 +3,20 @@
 Arrivals are a non-homogeneous Poisson process (a Poisson count per half hour, uniform times
 within it: exact for a rate that is constant per half hour); talk times are lognormal (or
 exponential), after-call work and patience exponential. Agents log in and out with the roster;
-an agent asked to leave mid-call finishes the call first. Every decision comes from the same
-routing code a real switch talks to.
+an agent asked to leave mid-call finishes the call first; an assigned call rings `ring_s` before the
+agent answers, and a caller may hang up while it rings. Every decision comes from the same routing
+code a real switch talks to.
+
+The simulation is the switch: it sends each event with `_send(event, then)` and carries out the
+decisions when they come back (`then`). Here they come back at once; `ApiSimulation` batches events
+over the API and relies on the ring time to know that no decision is needed sooner.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -35,6 +40,7 @@ from rexian.domain.callcentre.events import (
     CallerFlag,
     CallOffered,
     CallTransferred,
+    CtiEvent,
     Decision,
     Tick,
 )
@@ -83,6 +89,7 @@ class SimulationConfig:
     agent_skills: Sequence[tuple[frozenset[str], float]] = DEFAULT_AGENT_SKILLS
     dedicated_seats: int = 0  # 免排队 seats on top of the roster, all day
     policy: RoutingPolicy = field(default_factory=RoutingPolicy)
+    ring_s: float = 0.0  # from the assignment to the agent's answer; 0: connected at once
     seed: int = 12345
 
     @property
@@ -102,7 +109,8 @@ class SimulationReport:
 
 
 # event kinds, in the order they are handled when simultaneous
-_SLOT, _END, _ACW_DONE, _ABANDON, _TICK = range(5)
+_SLOT, _END, _ACW_DONE, _ABANDON, _TICK, _ANSWER = range(6)
+_OFFER = -1  # arrivals come from the sorted list of calls, not the heap
 
 
 def simulate_day(
@@ -195,7 +203,10 @@ class _Simulation:
         self.online: set[str] = set()  # logged in
         self.leaving: set[str] = set()  # asked to log out once their call and wrap-up end
         self.free: set[str] = set()  # logged in and not busy with a call
-        self.waiting: set[str] = set()
+        self.waiting: set[str] = set()  # offered, not assigned (as far as the switch knows)
+        self.ringing: dict[str, str] = {}  # assigned, not answered yet: call → agent
+        self.agent_of: dict[str, str] = {}  # the agent talking to each call
+        self.connected: set[str] = set()  # answered at least once
         self.transferred_out = 0
         self.max_waiting = 0
 
@@ -217,10 +228,20 @@ class _Simulation:
             _ACW_DONE: self._acw_done,
             _ABANDON: self._abandon,
             _TICK: self._tick,
+            _ANSWER: self._answer,
         }
         next_call = 0
-        while self.heap or next_call < len(self.calls):
-            if next_call < len(self.calls) and (not self.heap or self.calls[next_call][0] < self.heap[0][0]):
+        while True:
+            arrival = self.calls[next_call][0] if next_call < len(self.calls) else math.inf
+            if not self.heap and arrival == math.inf:
+                self._flush()
+                if not self.heap:
+                    break
+                continue
+            offer_next = arrival < (self.heap[0][0] if self.heap else math.inf)
+            if self._before(arrival, _OFFER) if offer_next else self._before(self.heap[0][0], self.heap[0][1]):
+                continue  # decisions came back and may have scheduled something sooner
+            if offer_next:
                 self.now_s, offered = self.calls[next_call]
                 next_call += 1
                 self._offer(offered)
@@ -230,57 +251,90 @@ class _Simulation:
             handlers[kind](key)
         return self._report()
 
+    # ---- the link to the centre ----------------------------------------------------------------
+
+    def _send(self, event: CtiEvent, then: Callable[[list[Decision]], None] | None = None) -> None:
+        """Send one event; `then` carries out its decisions (here at once)."""
+        decisions = self.centre.apply(event)
+        if then is not None:
+            then(decisions)
+
+    def _before(self, t: float, kind: int) -> bool:
+        """Called before the event at `t` of `kind` is handled; True when held-back events were
+        delivered first (a batching link), so that the next event is chosen again."""
+        return False
+
+    def _flush(self) -> None:
+        """Deliver events still held back (none here)."""
+
     # ---- handlers ----------------------------------------------------------------------------
 
     def _offer(self, offered: CallOffered) -> None:
         self.waiting.add(offered.call_id)
-        self._carry_out(self.centre.apply(offered))
-        if offered.call_id in self.waiting:
+        i = self.index[offered.call_id]
+        if self.patience[i] < math.inf:  # both are skipped when they come if the call was answered
+            self._push(self.now_s + self.patience[i], _ABANDON, offered.call_id)
+        self._push(self.now_s + self.config.policy.overflow_after_s, _TICK, offered.call_id)
+        self._send(offered, lambda decisions: self._offered(offered.call_id, decisions))
+
+    def _offered(self, call_id: str, decisions: list[Decision]) -> None:
+        self._carry_out(decisions)
+        if call_id in self.waiting:
             self.max_waiting = max(self.max_waiting, len(self.waiting))
-            i = self.index[offered.call_id]
-            if self.patience[i] < math.inf:
-                self._push(self.now_s + self.patience[i], _ABANDON, offered.call_id)
-            self._push(self.now_s + self.config.policy.overflow_after_s, _TICK, offered.call_id)
 
     def _carry_out(self, decisions: list[Decision]) -> None:
-        """Act as the switch: connect assigned calls at once (no ring time)."""
+        """Act as the switch: ring the assigned agent (answered after `ring_s`), count transfers out."""
         for decision in decisions:
             if isinstance(decision, Assignment):
                 self.waiting.discard(decision.call_id)
                 self.free.discard(decision.agent_id)
-                more = self.centre.apply(
-                    CallAnswered(decision.call_id, decision.agent_id, self._at(self.now_s))
-                )
-                self._push(self.now_s + self.talk[self.index[decision.call_id]], _END, decision.call_id)
-                self._carry_out(more)
+                self.ringing[decision.call_id] = decision.agent_id
+                if self.config.ring_s:
+                    self._push(self.now_s + self.config.ring_s, _ANSWER, decision.call_id)
+                else:
+                    self._answer(decision.call_id)
             else:
                 self.transferred_out += 1
 
+    def _answer(self, call_id: str) -> None:
+        agent_id = self.ringing.pop(call_id, None)
+        if agent_id is None:  # the caller hung up while it rang
+            return
+        self.agent_of[call_id] = agent_id
+        self.connected.add(call_id)
+        self._push(self.now_s + self.talk[self.index[call_id]], _END, call_id)
+        self._send(CallAnswered(call_id, agent_id, self._at(self.now_s)), self._carry_out)
+
     def _end(self, call_id: str) -> None:
         i = self.index[call_id]
-        agent_id = self.centre.calls[call_id].agent_id
         at = self._at(self.now_s)
         if self.emergency[i]:
-            self._carry_out(self.centre.apply(CallTransferred(call_id, at, to_number="110")))
+            self._send(CallTransferred(call_id, at, to_number="110"), self._carry_out)
         else:
-            self.centre.apply(CallEnded(call_id, at))
-        self._push(self.now_s + self.acw[i], _ACW_DONE, agent_id)  # type: ignore[arg-type]
+            self._send(CallEnded(call_id, at))
+        self._push(self.now_s + self.acw[i], _ACW_DONE, self.agent_of.pop(call_id))
 
     def _acw_done(self, agent_id: str) -> None:
         if agent_id in self.leaving:
             self._log_out(agent_id)
         else:
             self.free.add(agent_id)
-            self._carry_out(self.centre.apply(AgentReady(agent_id, self._at(self.now_s))))
+            self._send(AgentReady(agent_id, self._at(self.now_s)), self._carry_out)
 
     def _abandon(self, call_id: str) -> None:
-        if call_id in self.waiting:
+        """Patience runs out in the first wait only (while queued or ringing; a transfer is not abandoned)."""
+        if call_id in self.waiting or (call_id in self.ringing and call_id not in self.connected):
             self.waiting.discard(call_id)
-            self._carry_out(self.centre.apply(CallAbandoned(call_id, self._at(self.now_s))))
+            self.ringing.pop(call_id, None)
+            self._send(CallAbandoned(call_id, self._at(self.now_s)), lambda d: self._abandoned(call_id, d))
+
+    def _abandoned(self, call_id: str, decisions: list[Decision]) -> None:
+        self.ringing.pop(call_id, None)  # assigned by a decision that came back with this one
+        self._carry_out(decisions)
 
     def _tick(self, call_id: str) -> None:
         if call_id in self.waiting:
-            self._carry_out(self.centre.apply(Tick(self._at(self.now_s))))
+            self._send(Tick(self._at(self.now_s)), self._carry_out)
 
     def _slot(self, key: str) -> None:
         """Bring the number of rostered agents (dedicated seats aside) to this half hour's roster."""
@@ -307,14 +361,14 @@ class _Simulation:
         at = self._at(self.now_s)
         self.online.add(agent_id)
         self.free.add(agent_id)
-        self.centre.apply(AgentLoggedIn(agent_id, self.skills[agent_id], at))
-        self._carry_out(self.centre.apply(AgentReady(agent_id, at)))
+        self._send(AgentLoggedIn(agent_id, self.skills[agent_id], at))
+        self._send(AgentReady(agent_id, at), self._carry_out)
 
     def _log_out(self, agent_id: str) -> None:
         self.online.discard(agent_id)
         self.leaving.discard(agent_id)
         self.free.discard(agent_id)
-        self.centre.apply(AgentLoggedOut(agent_id, self._at(self.now_s)))
+        self._send(AgentLoggedOut(agent_id, self._at(self.now_s)))
 
     def _report(self) -> SimulationReport:
         ledger = self.centre.ledger

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from rexian.domain.access import check_write
 from rexian.domain.errors import Forbidden
 from rexian.services.auth import actor_for_token
-from rexian.services.callcentre import CtiService, caller_history, cti_service
+from rexian.services.callcentre import CtiService, caller_history, cti_service, parse_time
 from rexian.web.deps import CurrentActor, HotlineDep
 from rexian.web.errors import error_body
 
@@ -93,6 +93,13 @@ def snapshot(request: Request, actor: CurrentActor) -> dict[str, Any]:
 def history(request: Request, actor: CurrentActor, period: Literal["hour", "day"] = "hour",
             by: Literal["skill", "agent"] = "skill") -> dict[str, Any]:
     return {"period": period, "by": by, "rows": _service(request).history(actor, period, by)}
+
+
+@router.get("/calls", summary="Call detail records: each call offered in [since, until) as the centre recorded it")
+def calls(request: Request, actor: CurrentActor, since: str | None = None, until: str | None = None
+          ) -> dict[str, Any]:
+    start, end = (parse_time(t) if t else None for t in (since, until))
+    return {"calls": _service(request).calls(actor, start, end)}
 
 
 @router.get("/callers/{number}", summary="A caller's orders by phone (masked for units)")

@@ -67,3 +67,14 @@ def test_fewer_agents_mean_more_abandoned_calls():
         simulate_day(calls, [6] * 48, config).day.abandoned
         > simulate_day(calls, [10] * 48, config).day.abandoned
     )
+
+
+def test_with_a_ring_time_every_answer_waits_for_the_ring_and_some_callers_hang_up_while_it_rings():
+    calls = [80.0] * 48
+    ringing = simulate_day(calls, [12] * 48, SimulationConfig(ring_s=5.0, patience_mean_s=20.0, seed=2))
+    at_once = simulate_day(calls, [12] * 48, SimulationConfig(patience_mean_s=20.0, seed=2))
+    records = ringing.ledger.records
+    assert min(r.wait_s for r in records if r.answered_at is not None) == pytest.approx(5.0)
+    assert ringing.day.offered == ringing.day.answered + ringing.day.abandoned
+    assert any(r.answered_at is None and r.wait_s < 5.0 for r in records)  # hung up while it rang
+    assert ringing.day.abandoned > at_once.day.abandoned
