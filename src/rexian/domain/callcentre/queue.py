@@ -295,7 +295,10 @@ class CallCentre:
         else:
             decisions = self._make_ready(self.agents[call.agent_id], e.at)  # type: ignore[index]
         call.state = CallState.ABANDONED
-        call.record.abandoned_at = e.at
+        if call.record.answered_at is None:
+            call.record.abandoned_at = e.at
+        else:  # hung up waiting for the second agent of a transfer: answered once, not abandoned
+            call.record.ended_at = e.at
         del self.calls[call.call_id]
         return decisions
 

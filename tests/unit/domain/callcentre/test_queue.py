@@ -157,6 +157,18 @@ def test_a_call_is_transferred_once_and_then_only_to_emergency_numbers(centre):
     assert "c1" not in centre.calls
 
 
+def test_a_caller_who_hangs_up_waiting_after_a_transfer_was_answered_not_abandoned(centre):
+    login(centre, "a1", {MANDARIN})
+    centre.apply(offer("c1", 0))
+    connect(centre, "c1", 5)
+    centre.apply(CallTransferred("c1", at(60), to_skill=TAX))  # nobody with the tax skill is in
+    centre.apply(CallAbandoned("c1", at(90)))
+    [record] = centre.ledger.records
+    assert (record.answered_at, record.abandoned_at, record.ended_at) == (at(5), None, at(90))
+    day = centre.ledger.last(at(100))
+    assert (day.answered, day.abandoned) == (1, 0)
+
+
 def test_a_transferred_call_waits_for_its_named_agent_ahead_of_new_callers(centre):
     login(centre, "a1", {MANDARIN})
     centre.apply(offer("c1", 1))
