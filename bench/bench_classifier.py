@@ -9,6 +9,7 @@ as title + raw detail, one message per call (the intake path).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -44,10 +45,16 @@ def main() -> None:
     classifier.predict(*pairs[0])  # warm up jieba and numpy
     base = timings(lambda p: clean_text(compose_text(*p)), pairs, args.rounds)
     model = timings(lambda p: classifier.predict(*p), pairs, args.rounds)
+    texts = [compose_text(*p) for p in pairs]
+    parts = [
+        (f"  of which {name} analyzer", timings(analyzer, texts, args.rounds))
+        for name, analyzer in zip(("chars", "words"), classifier._scorer.analyzers)
+    ]
+    print(f"{os.getloadavg()[0]:.1f} load; gc frozen objects: {gc.get_freeze_count()}")
     print(f"messages: {len(pairs)} × {args.rounds} rounds, one core, one message per call")
-    for name, t in (("clean_text (baseline)", base), ("classifier.predict", model)):
+    for name, t in (("clean_text (baseline)", base), ("classifier.predict", model), *parts):
         p50, p99 = np.percentile(t, [50, 99])
-        print(f"{name:<24} p50 {p50:7.3f} ms  p99 {p99:7.3f} ms  {1000 / t.mean():9.0f} msg/s")
+        print(f"{name:<30} p50 {p50:7.3f} ms  p99 {p99:7.3f} ms  {1000 / t.mean():9.0f} msg/s")
     print(f"ratio predict / clean_text (mean): {model.mean() / base.mean():.1f}×")
 
 

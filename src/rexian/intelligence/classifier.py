@@ -14,11 +14,13 @@ jieba cheap. One message is scored by the fitted weights directly (about 4 ms on
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +131,8 @@ class _SingleTextScorer:
             offsets.append(offset)
             offset += len(vectorizer.vocabulary_)
         self.offsets = offsets
-        self.coef = np.asarray(estimator.coef_, dtype=np.float64)
+        # features × classes, C order: one text's weights are a few hundred contiguous rows
+        self.coef = np.ascontiguousarray(np.asarray(estimator.coef_, dtype=np.float64).T)
         self.intercept = np.asarray(estimator.intercept_, dtype=np.float64)
         self.a = np.array([c.a_ for c in calibrated.calibrators], dtype=np.float64)
         self.b = np.array([c.b_ for c in calibrated.calibrators], dtype=np.float64)
@@ -139,18 +142,18 @@ class _SingleTextScorer:
 
     def probabilities(self, text: str) -> np.ndarray:
         decision = self.intercept.copy()
-        for analyzer, vocabulary, idf, offset in zip(self.analyzers, self.vocabularies, self.idfs, self.offsets):
-            counts: dict[int, int] = {}
-            for term in analyzer(text):
-                index = vocabulary.get(term)
-                if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
-            if not counts:
+        for analyzer, vocabulary, idf, offset in zip(
+            self.analyzers, self.vocabularies, self.idfs, self.offsets
+        ):
+            terms = analyzer(text)
+            # vocabulary look-ups and counting in C (map, np.unique), not a Python loop per n-gram
+            found = np.fromiter(map(vocabulary.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
+            indices, counts = np.unique(found[found >= 0], return_counts=True)
+            if not len(indices):
                 continue
-            indices = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[indices]
+            weights = (1.0 + np.log(counts)) * idf[indices]
             weights /= np.sqrt(weights @ weights)
-            decision += self.coef[:, indices + offset] @ weights
+            decision += weights @ self.coef[indices + offset]
         calibrated = 1.0 / (1.0 + np.exp(self.a * decision + self.b))
         proba = np.zeros(self.n_classes)
         proba[self.positions] = calibrated
@@ -294,7 +297,16 @@ def default_model_path() -> Path:
 
 @lru_cache(maxsize=1)
 def _load_cached(path: Path, mtime: float) -> AppealClassifier:
-    return AppealClassifier.load(path)
+    """Load once, then move every object alive so far out of the garbage collector's reach (gc.freeze).
+
+    The vocabularies and jieba's dictionary are ~300k long-lived objects; a full collection that walks
+    them costs tens of milliseconds and would land on whichever message happened to trigger it.
+    """
+    classifier = AppealClassifier.load(path)
+    classifier.predict_text("")  # build the scorer and load jieba's dictionary before freezing
+    gc.collect()
+    gc.freeze()
+    return classifier
 
 
 def load_default() -> AppealClassifier | None:

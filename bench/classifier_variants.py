@@ -1,0 +1,328 @@
+"""Variants of the classifier under the CV protocol of bench/compare_classifiers.py (same folds, seed 0).
+
+Screening only (uncalibrated LinearSVC argmax unless the variant calibrates); the table "Improvements tried"
+in docs/classifier.md. Each variant-fold is cached under --out; jieba tokens are cached across runs.
+
+    python bench/classifier_variants.py base,tw2,pseudo --folds 0,1
+    python bench/classifier_variants.py --summary 0,1
+"""
+
+import argparse
+import pickle
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_classifiers import stratified_folds
+from scipy.sparse import hstack
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
+from sklearn.naive_bayes import ComplementNB
+from sklearn.svm import LinearSVC
+
+from rexian.config import get_settings
+from rexian.intelligence.classifier import (
+    DETAILS_FILE,
+    SAMPLE_FILE,
+    TEDDY,
+    TITLES_FILE,
+    LabelledText,
+    _read_csv,
+    compose_text,
+    score,
+    synthetic_pairs,
+    text_key,
+)
+from rexian.intelligence.text import clean_text, tokenize
+
+K = 5
+folder = get_settings().data_dir / TEDDY
+full = _read_csv(folder / SAMPLE_FILE)
+
+
+def distinct(rows, column, kind):
+    unique = {}
+    for r in rows:
+        unique.setdefault(text_key(r[column]), LabelledText(clean_text(r[column]), r["一级标签"], kind))
+    return list(unique.values())
+
+
+titles = distinct(_read_csv(folder / TITLES_FILE), "留言主题", "title")
+details = distinct(_read_csv(folder / DETAILS_FILE), "留言详情", "detail")
+rng = np.random.default_rng(0)
+full_fold = stratified_folds([r["一级分类"] for r in full], K, rng)
+linked = {text_key(r[c]): f for r, f in zip(full, full_fold) for c in ("留言主题", "留言详情")}
+folds = {}
+for name, items in (("title", titles), ("detail", details)):
+    fold = stratified_folds([i.label for i in items], K, rng)
+    folds[name] = np.array([linked.get(text_key(i.text), f) for i, f in zip(items, fold)])
+linked_title = np.array([text_key(i.text) in linked for i in titles])
+linked_detail = np.array([text_key(i.text) in linked for i in details])
+
+# unlabelled messages of the same platform, minus any whose title or detail is a labelled text
+labelled_keys = {text_key(i.text) for i in titles + details} | set(linked)
+unl = []
+for name in ("attachment3_full.csv.gz", "attachment4_full.csv.gz", "attachment2_testset_unlabeled.csv.gz"):
+    for r in _read_csv(folder / name):
+        if text_key(r["留言主题"]) in labelled_keys or text_key(r["留言详情"]) in labelled_keys:
+            continue
+        unl.append(compose_text(r["留言主题"], r["留言详情"]))
+unl = list(dict.fromkeys(unl))
+print(f"{len(unl)} unlabelled messages kept", flush=True)
+
+OUT = Path("var/classifier_variants")
+OUT.mkdir(parents=True, exist_ok=True)
+_TOK = OUT / "tokens.pkl"
+_tok = pickle.load(_TOK.open("rb")) if _TOK.exists() else {}
+
+
+def words_of(n, hmm=True):
+    from rexian.intelligence.text import jieba_instance
+
+    def f(text):
+        key = text[:n] if hmm else ("nohmm", text[:n])
+        v = _tok.get(key)
+        if v is None:
+            v = _tok[key] = (
+                tokenize(key)
+                if hmm
+                else [w for w in jieba_instance().lcut(clean_text(text[:n]), HMM=False) if w.strip()]
+            )
+        return v
+
+    return f
+
+
+def feats(cfg):
+    chars = TfidfVectorizer(
+        analyzer=cfg.get("char_an", "char"),
+        ngram_range=cfg.get("ng", (1, 3)),
+        preprocessor=(lambda t, m=cfg.get("maxc", 1200): t[:m]),
+        sublinear_tf=True,
+        min_df=2,
+        max_features=cfg.get("maxf", 300_000),
+        dtype=np.float32,
+    )
+    blocks = [chars]
+    if cfg.get("wc", 160):
+        blocks.append(
+            TfidfVectorizer(
+                analyzer=words_of(cfg.get("wc", 160), cfg.get("hmm", True)),
+                sublinear_tf=True,
+                min_df=2,
+                dtype=np.float32,
+            )
+        )
+    return blocks
+
+
+def fit_transform(blocks, texts):
+    return hstack([b.fit_transform(texts) for b in blocks]).tocsr()
+
+
+def transform(blocks, texts):
+    return hstack([b.transform(texts) for b in blocks]).tocsr()
+
+
+def softmax(z):
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(1, keepdims=True)
+
+
+def compose_w(title, detail, tw=1):
+    return " ".join([clean_text(title)] * tw + ([clean_text(detail)] if detail else []))
+
+
+def make_pairs(items, n, tw):
+    ps = synthetic_pairs(items, n)
+    if tw == 1:
+        return ps
+    # the same pairs, title repeated: synthetic_pairs joins "title detail"; rebuild from its parts
+    rng = np.random.default_rng(0)
+    t, d = defaultdict(list), defaultdict(list)
+    for it in items:
+        if it.kind == "title":
+            t[it.label].append(it.text)
+        elif it.kind == "detail":
+            d[it.label].append(it.text)
+    weighted = [c for c, xs in t.items() if c in d for _ in xs]
+    out = []
+    for c in rng.choice(weighted, size=n):
+        out.append(
+            LabelledText(
+                " ".join([t[c][rng.integers(len(t[c]))]] * tw + [d[c][rng.integers(len(d[c]))]]),
+                str(c),
+                "pair",
+            )
+        )
+    return out
+
+
+VARIANTS = {
+    "base": dict(),
+    "nohmm": dict(hmm=False),
+    "w80": dict(wc=80),
+    "nohmm_c14_600k": dict(hmm=False, ng=(1, 4), maxf=600_000),
+    "c14": dict(ng=(1, 4)),
+    "c24": dict(ng=(2, 4)),
+    "c14_600k": dict(ng=(1, 4), maxf=600_000),
+    "c14_only": dict(ng=(1, 4), wc=0),
+    "c13_only": dict(wc=0),
+    "w400": dict(wc=400),
+    "wall": dict(wc=100_000),
+    "c3000": dict(maxc=3000),
+    "c400": dict(maxc=400),
+    "c600": dict(maxc=600),
+    "c14_c600": dict(ng=(1, 4), maxc=600),
+    "tw2": dict(tw=2),
+    "bal": dict(cw="balanced"),
+    "C1": dict(C=1.0),
+    "C025": dict(C=0.25),
+    "cnb_ens": dict(ens="cnb"),
+    "sgd_ens": dict(ens="sgd"),
+    "pseudo": dict(pseudo=0.5),
+    "pseudo_all": dict(pseudo=1.0),
+    "cal": dict(cal=True),
+    "c14_cal": dict(ng=(1, 4), cal=True),
+}
+
+
+def run(name, k):
+    cfg = VARIANTS[name]
+    tw = cfg.get("tw", 1)
+    train_t = [i for i, f in zip(titles, folds["title"]) if f != k]
+    train_d = [i for i, f in zip(details, folds["detail"]) if f != k]
+    train_full = [r for r, f in zip(full, full_fold) if f != k]
+    test_full = [r for r, f in zip(full, full_fold) if f == k]
+    items = (
+        train_t
+        + train_d
+        + [
+            LabelledText(compose_w(r["留言主题"], r["留言详情"], tw), r["一级分类"], "full")
+            for r in train_full
+        ]
+    )
+    items = items + make_pairs(items, 6000, tw)
+    X_text = [i.text for i in items]
+    y = np.array([i.label for i in items])
+    tests = {
+        "full": [compose_w(r["留言主题"], r["留言详情"], tw) for r in test_full],
+        "titles": [i.text for i, f in zip(titles, folds["title"]) if f == k],
+        "details": [i.text for i, f in zip(details, folds["detail"]) if f == k],
+    }
+    blocks = feats(cfg)
+    X = fit_transform(blocks, X_text)
+    svm = LinearSVC(C=cfg.get("C", 0.5), class_weight=cfg.get("cw"))
+    if cfg.get("pseudo"):
+        svm.fit(X, y)
+        U = transform(blocks, unl)
+        d = svm.decision_function(U)
+        s = np.sort(d, 1)
+        margin = s[:, -1] - s[:, -2]
+        keep = margin >= np.quantile(margin, 1 - cfg["pseudo"])
+        pl = svm.classes_[d.argmax(1)][keep]
+        X_text2 = X_text + [u for u, kp in zip(unl, keep) if kp]
+        y = np.concatenate([y, pl])
+        blocks = feats(cfg)
+        X = fit_transform(blocks, X_text2)
+        svm = LinearSVC(C=cfg.get("C", 0.5))
+    model = (
+        CalibratedClassifierCV(svm, method="sigmoid", cv=3, ensemble=False)
+        if (cfg.get("cal") or cfg.get("ens"))
+        else svm
+    )
+    model.fit(X, y)
+    extra = None
+    if cfg.get("ens") == "cnb":
+        extra = CalibratedClassifierCV(ComplementNB(alpha=0.3), method="sigmoid", cv=3, ensemble=False).fit(
+            X, y
+        )
+    elif cfg.get("ens") == "sgd":
+        extra = CalibratedClassifierCV(
+            SGDClassifier(loss="modified_huber", alpha=1e-5, random_state=0),
+            method="sigmoid",
+            cv=3,
+            ensemble=False,
+        ).fit(X, y)
+    out = {}
+    for form, texts in tests.items():
+        Xt = transform(blocks, texts)
+        if model is svm:
+            p = softmax(svm.decision_function(Xt) * 3)
+        else:
+            p = model.predict_proba(Xt)
+            if extra is not None:
+                p = (p + extra.predict_proba(Xt)) / 2
+        out[form] = p
+    gold = {
+        "full": [r["一级分类"] for r in test_full],
+        "titles": [i.label for i, f in zip(titles, folds["title"]) if f == k],
+        "details": [i.label for i, f in zip(details, folds["detail"]) if f == k],
+    }
+    return out, gold, list(model.classes_)
+
+
+def summary(spec):
+    import numpy as np
+
+    res = defaultdict(dict)
+    for p in OUT.glob("res_*.pkl"):
+        name, k = p.stem[len("res_") :].rsplit("_", 1)
+        res[name][int(k)] = pickle.loads(p.read_bytes())
+    folds = list(map(int, spec.split(",")))
+    print("folds", folds)
+    base = None
+    for name in ["base"] + sorted(n for n in res if n != "base"):
+        if not all(k in res[name] for k in folds):
+            print(name, "missing folds", sorted(res[name]))
+            continue
+        line = [name]
+        correct = {}
+        for form in ("full", "titles", "details"):
+            gold, pred = [], []
+            for k in folds:
+                out, g, classes = res[name][k]
+                gold += g[form]
+                pred += [classes[i] for i in out[form].argmax(1)]
+            r = score(gold, pred)
+            correct[form] = np.array([a == b for a, b in zip(gold, pred)])
+            line.append(f"{form} F1 {r['macro_f1']:.4f} acc {r['accuracy']:.4f} (n {r['n']})")
+        if name == "base":
+            base = correct
+        else:
+            # paired: rows this variant gets right that base misses, and vice versa
+            line.append(
+                " ".join(
+                    f"{f} +{(correct[f] & ~base[f]).sum()}/-{(~correct[f] & base[f]).sum()}"
+                    for f in ("full", "titles", "details")
+                )
+            )
+        print(" | ".join(line))
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("names", nargs="?", default="")
+    ap.add_argument("--folds", default="0,1,2,3,4")
+    ap.add_argument("--summary", default="", help="print the table for these folds")
+    a = ap.parse_args()
+    if a.summary:
+        summary(a.summary)
+        sys.exit()
+    for name in filter(None, a.names.split(",")):
+        for k in map(int, a.folds.split(",")):
+            path = OUT / f"res_{name}_{k}.pkl"
+            if path.exists():
+                continue
+            t0 = time.perf_counter()
+            out, gold, classes = run(name, k)
+            pickle.dump((out, gold, classes), path.open("wb"))
+            r = score(gold["full"], [classes[i] for i in out["full"].argmax(1)])
+            pickle.dump(_tok, _TOK.open("wb"))
+            print(f"{name} fold {k}: {time.perf_counter() - t0:.0f}s full F1 {r['macro_f1']:.4f}", flush=True)
