@@ -13,6 +13,10 @@ Meanwhile `rexian sla sweep` runs every `--sweep-every` seconds in its own proce
 the expected 2xx is an error. Requests carry a bearer token, so the per-process citizen rate limit does
 not apply (in production citizens come from many addresses).
 
+The machine is shared, so the run first measures bench_intake's bare FastAPI endpoint (`--bare-seconds`,
+the same workers, clients and bodies, no database) and reports intake latency as a ratio to it, with the
+load average.
+
     .venv/bin/python bench/load_test.py [--seconds 15] [--workers 2] [--concurrency 16] [--json]
 """
 
@@ -35,6 +39,7 @@ from typing import Any
 from urllib.parse import quote
 
 import numpy as np
+from bench_intake import drive as drive_one
 from bench_intake import load_bodies, prepare_database, rexian, uvicorn_server
 
 SHIPAI = "440106006"  # 石牌街道办事处
@@ -167,6 +172,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--concurrency", type=int, default=16, help="client threads")
     parser.add_argument("--sweep-every", type=float, default=5.0, help="seconds between SLA sweeps")
+    parser.add_argument("--bare-seconds", type=float, default=5.0, help="seconds on the bare endpoint (0: skip)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     import pgserver
@@ -185,6 +191,11 @@ def main() -> None:
         for name in ("dispatcher", "shipai"):
             tokens[name] = rexian(env, "user", "token", name).strip().splitlines()[-1]
         load = Load(load_bodies(), tokens)
+        bare = None
+        if args.bare_seconds > 0:
+            with uvicorn_server("bench_intake:bare_app", env, tmp / "bare.log", workers=args.workers) as base:
+                bare, _ = drive_one(base, "/bare", {}, load.bodies, args.concurrency, args.warmup,
+                                    args.bare_seconds, "bare")
         runs: list[dict[str, Any]] = []
         stop = threading.Event()
         with uvicorn_server("rexian.web.main:app", env, tmp / "server.log", workers=args.workers) as base:
@@ -193,16 +204,22 @@ def main() -> None:
             drive(base, load, args.concurrency, args.warmup, args.seconds)
             stop.set()
             sweeper.join()
-    result = {"cpus": os.cpu_count(), "workers": args.workers, "concurrency": args.concurrency,
-              "seconds": args.seconds, **report(load, args.seconds),
+    result = {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "workers": args.workers,
+              "concurrency": args.concurrency, "seconds": args.seconds, **report(load, args.seconds),
               "sweeps": {"runs": len(runs), "failed": sum(not r["ok"] for r in runs),
                          "max_s": max((r["seconds"] for r in runs), default=None),
                          "first_error": next((r["error"] for r in runs if not r["ok"]), "")}}
+    intake = result["kinds"]["intake"]
+    if bare is not None and intake["ok"]:
+        result["bare"] = {"per_s": bare.rate, "p50_ms": bare.p50_ms, "p99_ms": bare.p99_ms,
+                          "intake_p50_vs_bare": intake["p50_ms"] / bare.p50_ms,
+                          "intake_p99_vs_bare": intake["p99_ms"] / bare.p99_ms}
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
         return
     print(f"{args.workers} workers, {args.concurrency} clients, {args.seconds:g} s on {os.cpu_count()} CPUs "
-          "(client, server and PostgreSQL share them)")
+          "(client, server and PostgreSQL share them), load average "
+          + " ".join(f"{x:.2f}" for x in result["load_average"]))
     print(f"{'kind':<8} {'ok':>7} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}  errors")
     for kind, k in result["kinds"].items():
         p50 = f"{k['p50_ms']:8.1f}" if k["p50_ms"] is not None else f"{'-':>8}"
@@ -210,6 +227,10 @@ def main() -> None:
         print(f"{kind:<8} {k['ok']:>7} {k['per_s']:>8.1f} {p50} {p99}  {k['errors'] or 0}")
     print(f"{'all':<8} {'':>7} {result['total_per_s']:>8.1f} {result['p50_ms']:8.1f} {result['p99_ms']:8.1f}"
           f"  {result['errors']}")
+    if "bare" in result:
+        b = result["bare"]
+        print(f"{'bare':<8} {'':>7} {b['per_s']:>8.1f} {b['p50_ms']:8.1f} {b['p99_ms']:8.1f}  "
+              f"(intake/bare: p50 {b['intake_p50_vs_bare']:.1f}x, p99 {b['intake_p99_vs_bare']:.1f}x)")
     s = result["sweeps"]
     print(f"SLA sweep: {s['runs']} runs beside the load, {s['failed']} failed, slowest {s['max_s'] or 0:.2f} s"
           + (f"\n  {s['first_error']}" if s["first_error"] else ""))

@@ -102,14 +102,11 @@ def file_appeal(hl: Hotline, intake: AppealIntake, actor: Actor, idempotency_key
                 ) -> tuple[WorkOrder, bool]:
     """受理: store a new order (and dispatch it when the router is sure). Returns (order, created).
 
-    With an idempotency key a retried call returns the order the first call created.
+    With an idempotency key a retried call returns the order the first call created: the key's unique
+    index turns the retry's insert away (its transaction, tracking code included, is rolled back), so a
+    first call costs one transaction and no look-up.
     """
     check_write(actor, "intake")
-    if idempotency_key:
-        with hl.uow.begin() as tx:
-            existing = tx.orders.find_by_idempotency_key(idempotency_key)
-            if existing is not None:
-                return existing, False
     try:
         with hl.uow.begin(write=True) as tx:
             order = new_order(hl, tx, intake, actor)
@@ -118,7 +115,7 @@ def file_appeal(hl: Hotline, intake: AppealIntake, actor: Actor, idempotency_key
     except IntegrityError:
         if not idempotency_key:
             raise
-        with hl.uow.begin() as tx:  # a concurrent retry with the same key won the race
+        with hl.uow.begin() as tx:  # a retry, or a concurrent call with the same key that won the race
             existing = tx.orders.find_by_idempotency_key(idempotency_key)
         if existing is None:
             raise

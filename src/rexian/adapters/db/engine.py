@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
+
+IDLE_PING_S = 5.0  # a pooled server connection idle longer than this is tested before use
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
@@ -18,7 +22,29 @@ def make_engine(url: str, **kwargs: object) -> Engine:
                                pool_size=8, max_overflow=16, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_size=10, max_overflow=20, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping, but only for connections that sat idle: a busy worker's connections were just
+    used, and a ping before every transaction would be one more round trip per request. A dead one
+    is replaced before use; one that dies while in use invalidates the whole pool as usual."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as e:
+            raise DisconnectionError("stale pooled connection") from e  # the pool retries with a fresh one
 
 
 def _configure_sqlite(engine: Engine) -> None:
