@@ -4,31 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rexian.cli.core import fail
 from rexian.config import get_settings
-from rexian.intelligence.classifier import (
-    CONTENT_COLUMN,
-    LABEL_COLUMNS,
-    TITLE_COLUMN,
-    AppealClassifier,
-    default_model_path,
-    load_default,
-    train_classifier,
-)
-from rexian.intelligence.classifier import (
-    evaluate as evaluate_model,
-)
 from rexian.intelligence.merchants import read_table
 from rexian.intelligence.text import clean_text
+
+if TYPE_CHECKING:
+    from rexian.intelligence.classifier import AppealClassifier
+
+# The classifier module imports scikit-learn (seconds): every command imports it when it runs, so
+# `rexian --help` and the other commands start without it.
 
 app = typer.Typer(help="The appeal category classifier (一级分类).", no_args_is_help=True)
 
 
 def _model() -> AppealClassifier:
+    from rexian.intelligence.classifier import default_model_path, load_default
+
     classifier = load_default()
     if classifier is None:
         fail(
@@ -46,6 +42,8 @@ def train(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Train the classifier on the labelled messages of 附件2 and save it as the default model."""
+    from rexian.intelligence.classifier import default_model_path, train_classifier
+
     folder = data_dir or get_settings().data_dir
     try:
         classifier = train_classifier(folder, progress=not quiet)
@@ -70,6 +68,9 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Per-class precision / recall / F1, macro-F1, accuracy and the confusion matrix on a labelled file."""
+    from rexian.intelligence.classifier import CONTENT_COLUMN, LABEL_COLUMNS, TITLE_COLUMN
+    from rexian.intelligence.classifier import evaluate as evaluate_model
+
     classifier = _model()
     try:
         rows = list(read_table(file))
