@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
-from datetime import datetime
 from pathlib import Path
 
+from rexian.adapters.files import read_rows
 from rexian.intelligence.hotspots import HotspotMessage
 from rexian.intelligence.text import clean_text
+from rexian.services.importing import parse_local_datetime as parse_time
 
 TEDDY = Path(__file__).resolve().parents[1] / "data" / "teddy2020c"
 
 
-def parse_time(value: str) -> datetime:
-    """The files mix "2019/5/10 14:56:53", "2017-06-08 17:31:20" and bare dates "2018-4-24"."""
-    value = value.strip().replace("/", "-")
-    return datetime.strptime(value, "%Y-%m-%d %H:%M:%S" if ":" in value else "%Y-%m-%d")
-
-
 def rows(name: str) -> list[dict[str, str]]:
-    with gzip.open(TEDDY / name, "rt", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return list(read_rows(TEDDY / name)[1])
 
 
 def messages(name: str = "attachment3_full.csv.gz") -> list[HotspotMessage]:

@@ -32,10 +32,11 @@ from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
 
+from rexian.adapters.files import read_rows
 from rexian.intelligence.emergency import assess
 from rexian.intelligence.extraction import SHANGHAI, Extractor, extract_phones
 from rexian.intelligence.location import LocationResolver, RememberingResolver, city_resolver
-from rexian.intelligence.merchants import MerchantRegistry, name_core, read_table
+from rexian.intelligence.merchants import MerchantRegistry, name_core
 from rexian.intelligence.text import clean_text
 from rexian.services.importing import parse_local_datetime
 
@@ -71,13 +72,13 @@ EMERGENCY_SET: list[tuple[str, bool]] = [
 
 
 def _beijing() -> list[dict]:
-    return list(read_table(BEIJING))
+    return list(read_rows(BEIJING)[1])
 
 
 def _texts() -> list[str]:
     texts = [clean_text(r["主要内容"]) for r in _beijing()]
     for path in TEDDY:
-        texts += [clean_text(r["留言详情"]) for r in read_table(path)]
+        texts += [clean_text(r["留言详情"]) for r in read_rows(path)[1]]
     return texts
 
 

@@ -14,12 +14,13 @@ from tests.integration.conftest import ROOT, SHIPAI, auth
 from tests.integration.test_api_lifecycle import file_order
 
 from rexian.adapters.db.tables_office import attachments
+from rexian.adapters.files import read_rows
 from rexian.domain.errors import DomainError, NotFound
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Action, Actor
 from rexian.services import office
 from rexian.services.auth import add_user
-from rexian.services.importing import import_file, read_rows
+from rexian.services.importing import import_file
 from rexian.services.workorders import perform
 
 SQL = "'; DROP TABLE work_orders; -- 1' OR '1'='1"

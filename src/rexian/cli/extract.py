@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
+from rexian.adapters.files import read_rows
 from rexian.cli.core import fail
 from rexian.config import get_settings
+from rexian.domain.errors import InvalidInput
 from rexian.intelligence.extraction import Extractor, default_extractor
-from rexian.intelligence.merchants import read_table
 
 
 def _extractor(city: str | None, merchants: Path | None) -> Extractor:
@@ -47,9 +48,11 @@ def extract(
         _print(extractor.extract(text).to_dict(), as_json)
         return
     try:
-        rows = read_table(input)
+        rows = read_rows(input)[1]
         first = next(rows, None)
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
+    except InvalidInput as exc:
+        fail(exc.message_zh, exc.message_en)
+    except OSError as exc:
         fail(f"无法读取文件：{input}", str(exc))
     if first is not None and text_column not in first:
         fail(f"文件中没有列“{text_column}”", f"no column {text_column!r}; columns: {', '.join(map(str, first))}")

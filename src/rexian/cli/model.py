@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from rexian.adapters.files import read_rows
 from rexian.cli.core import fail
 from rexian.config import get_settings
-from rexian.intelligence.merchants import read_table
+from rexian.domain.errors import InvalidInput
 from rexian.intelligence.text import clean_text
 
 if TYPE_CHECKING:
@@ -73,8 +74,10 @@ def evaluate(
 
     classifier = _model()
     try:
-        rows = list(read_table(file))
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        rows = list(read_rows(file)[1])
+    except InvalidInput as exc:
+        fail(exc.message_zh, exc.message_en)
+    except OSError as exc:
         fail(f"无法读取文件 {file}", f"cannot read {file}: {exc}")
     header = set(rows[0]) if rows else set()
     columns = text_column or [c for c in (TITLE_COLUMN, CONTENT_COLUMN) if c in header]

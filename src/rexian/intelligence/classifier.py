@@ -32,8 +32,8 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from rexian.adapters.files import read_rows
 from rexian.config import get_settings
-from rexian.intelligence.merchants import read_table
 from rexian.intelligence.text import clean_text, tokenize
 
 TEDDY = "teddy2020c"
@@ -211,7 +211,7 @@ class LabelledText:
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
-    return [{k: str(v or "") for k, v in row.items()} for row in read_table(path)]
+    return list(read_rows(path)[1])
 
 
 def load_labelled(data_dir: Path) -> list[LabelledText]:

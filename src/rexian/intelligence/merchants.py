@@ -11,16 +11,16 @@ Unified social credit codes are checked against GB 32100-2015 on import.
 from __future__ import annotations
 
 import csv
-import gzip
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin, pinyin
 
+from rexian.adapters.files import read_rows
 from rexian.config import get_settings
 from rexian.intelligence.text import clean_text
 
@@ -178,7 +178,7 @@ class MerchantRegistry:
     @classmethod
     def from_file(cls, path: str | Path, columns: MerchantColumns | None = None) -> MerchantRegistry:
         """Load a CSV, CSV.GZ or XLSX registry (first sheet, header row first)."""
-        return cls.from_rows(read_table(path), columns)
+        return cls.from_rows(read_rows(path)[1], columns)
 
     # -- matching --
 
@@ -337,27 +337,3 @@ def _word_frequency(word: str) -> int:
     from rexian.intelligence.text import jieba_instance
 
     return jieba_instance().dt.FREQ.get(word) or 0
-
-
-# --- reading tables ------------------------------------------------------------------------------
-
-
-def read_table(path: str | Path) -> Iterator[dict[str, object]]:
-    """Rows of a CSV, CSV.GZ or XLSX file as dicts keyed by the header row."""
-    path = Path(path)
-    name = path.name.lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        for values in rows:
-            yield {h: v for h, v in zip(header, values, strict=False) if h}
-        book.close()
-        return
-    if not (name.endswith(".csv") or name.endswith(".csv.gz")):
-        raise ValueError(f"不支持的文件类型 unsupported file type: {path.name} (CSV, CSV.GZ or XLSX)")
-    opener = gzip.open if name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
-        yield from csv.DictReader(fh)

@@ -7,16 +7,13 @@ translations. Each row is imported or rejected with a reason; a row whose extern
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rexian.adapters.files import read_rows
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import DomainError, InvalidInput
 from rexian.domain.vocabulary import AppealType, Channel
@@ -71,38 +68,6 @@ def parse_local_datetime(text: str) -> datetime:
         except ValueError:
             continue
     raise InvalidInput(f"无法识别的时间：{text!r}", f"unrecognised date: {text!r}")
-
-
-def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
-    """Header and rows of a CSV (optionally .gz) or XLSX file, every cell as text."""
-    suffixes = "".join(path.suffixes[-2:]).lower()
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(path, read_only=True, data_only=True).active
-        except Exception as e:  # noqa: BLE001 - openpyxl raises zip, XML and its own errors on a bad file
-            raise InvalidInput(f"无法读取 XLSX 文件：{path.name}", f"not a readable XLSX file: {path.name}") from e
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(rows, ())]
-
-        def xlsx_rows() -> Iterator[dict[str, str]]:
-            for values in rows:
-                yield {h: "" if v is None else str(v) for h, v in zip(header, values, strict=False)}
-
-        return header, xlsx_rows()
-    if path.suffix.lower() == ".csv" or suffixes.endswith(".csv.gz"):
-        try:
-            raw = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else path.read_bytes()
-            text = raw.decode("utf-8-sig")
-        except (UnicodeDecodeError, OSError, EOFError, zlib.error) as e:
-            raise InvalidInput(f"无法读取 CSV 文件（须为 UTF-8 编码）：{path.name}",
-                               f"not a readable UTF-8 CSV file: {path.name}") from e
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        return [h.strip() for h in reader.fieldnames or []], ({k.strip(): v or "" for k, v in r.items() if k}
-                                                              for r in reader)
-    raise InvalidInput(f"不支持的文件类型：{path.name}（请用 CSV 或 XLSX）",
-                       f"unsupported file type: {path.name} (use CSV or XLSX)")
 
 
 @dataclass

@@ -23,6 +23,7 @@ from typing import Any
 
 from rexian.adapters.db.repo_knowledge import KnowledgeRepository
 from rexian.adapters.db.uow import Transaction
+from rexian.adapters.files import read_rows
 from rexian.config import get_settings
 from rexian.domain.access import check_write, is_unit_scoped
 from rexian.domain.clock import LOCAL_TZ
@@ -40,7 +41,6 @@ from rexian.intelligence.knowledge import KnowledgeDoc, KnowledgeIndex, load_ref
 from rexian.intelligence.text import clean_text
 from rexian.services import workorders as uc
 from rexian.services.context import Hotline
-from rexian.services.importing import read_rows
 
 EDITABLE = ("question", "variants", "answer", "policy_basis", "link", "unit", "region", "valid_from", "valid_to",
             "tags")

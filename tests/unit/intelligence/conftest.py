@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from rexian.adapters.files import read_rows
+from rexian.services.importing import parse_local_datetime as parse_time  # noqa: F401 - for the tests
+
 TEDDY = Path(__file__).resolve().parents[3] / "data" / "teddy2020c"
 
 
-def parse_time(value: str) -> datetime:
-    value = value.strip().replace("/", "-")
-    return datetime.strptime(value, "%Y-%m-%d %H:%M:%S" if ":" in value else "%Y-%m-%d")
-
-
 def _rows(name: str) -> list[dict[str, str]]:
-    with gzip.open(TEDDY / name, "rt", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return list(read_rows(TEDDY / name)[1])
 
 
 @pytest.fixture(scope="session")
