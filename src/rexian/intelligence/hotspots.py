@@ -9,8 +9,12 @@ Method, chosen to stay linear in the number of messages (1M on two cores in minu
 3. Rank clusters by the heat index (`heat_index`), then describe the top ones: the place as written
    most often, the problem as key terms (jieba TF-IDF) and the most central title.
 
-Repeated texts (copies, re-posts) are read and vectorised once; places and n-grams of large inputs
-are computed by `workers` processes.
+Repeated texts (copies, re-posts) are read and vectorised once. Near-duplicates at one place (the
+same appeal re-posted with small edits) are then collapsed before clustering: MinHash of each text's
+n-gram set, locality-sensitive hashing in bands to find candidates within a block, an estimated
+Jaccard similarity of at least `duplicate` to join them. Clustering sees each such group once; its
+members all count in the heat index. Places, n-grams and MinHash of large inputs are computed by
+`workers` processes.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from typing import TypeVar
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import csr_matrix, vstack
+from scipy.sparse import coo_matrix, csr_matrix, vstack
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
@@ -46,6 +51,8 @@ _CHUNK = 20_000  # distinct messages per unit of (parallel) preparation
 _FEATURES = 18  # log2 of the hashed n-gram columns
 _SKETCH = 256  # dense dimensions k-means splits large blocks in
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing of an n-gram's code points to a column
+_PERMUTATIONS = 32  # MinHash values per text
+_BAND = 4  # MinHash values per LSH band: 8 bands find pairs of Jaccard 0.8 with probability 0.998
 _STOPWORDS = frozenset(
     [
         "问题",
@@ -260,8 +267,9 @@ def _describe(
     members: list[int],
     messages: list[HotspotMessage],
     places: list[Places],
-    matrix: csr_matrix,
+    vectors: csr_matrix,
 ) -> Hotspot:
+    """The hotspot as people read it; `vectors` are the members' TF-IDF rows, in `members` order."""
     group = [messages[i] for i in members]
     names = Counter(name for i in members for name in places[i].names[:1])
     districts = Counter(places[i].district for i in members if places[i].district)
@@ -269,8 +277,7 @@ def _describe(
     place = names.most_common(1)[0][0] if names else ""
     if not place.startswith(district):
         place = district + place
-    sub = matrix[members]
-    centre = np.asarray(sub @ sub.mean(axis=0).T).ravel()
+    centre = np.asarray(vectors @ vectors.mean(axis=0).T).ravel()
     summary = clean_text(group[int(centre.argmax())].title)
     terms = _key_terms(_key_texts(members, messages), [name for name in [*names, district] if name])
     times = sorted(m.at for m in group)
@@ -298,6 +305,7 @@ def detect_hotspots(
     similarity: float = 0.15,
     merge: float = 0.45,
     min_users: int = 2,
+    duplicate: float = 0.8,
     max_block: int = 1500,
     workers: int = 1,
     progress: bool = False,
@@ -306,7 +314,8 @@ def detect_hotspots(
 
     A hotspot needs at least `min_users` distinct people. `similarity` is the average cosine
     similarity that still joins two groups of messages about the same place; `merge` the cosine
-    similarity of cluster centroids that joins two clusters.
+    similarity of cluster centroids that joins two clusters; `duplicate` the Jaccard similarity of
+    n-gram sets that makes two messages at one place near-duplicates, clustered as one.
     """
     chosen = [m for m in messages if (start is None or m.at >= start) and (end is None or m.at < end)]
     if not chosen:
@@ -319,22 +328,29 @@ def detect_hotspots(
     )
     items = list(distinct)
     with _pool(workers) if workers > 1 and len(items) > _CHUNK else nullcontext() as pool:
-        found, found_keys, counts = _prepare_all(items, pool, workers, progress)
+        found, found_keys, signatures, chunks = _prepare_all(items, pool, workers, progress)
         places = [found[i] for i in copy_of]
-        keys = [found_keys[i] for i in copy_of]
-        blocks: dict[str, list[int]] = {}
-        canonical = _canonical_places(Counter(keys))
-        for i, key in enumerate(keys):
-            blocks.setdefault(canonical.get(key, key), []).append(i)
-        matrix = _tfidf(counts, np.bincount(copy_of))[copy_of]
-        options = (similarity, merge, max_block)
-        clusters = _cluster_all(
-            [np.asarray(b) for b in blocks.values()], matrix, options, pool, workers, progress
+        canonical = _canonical_places(Counter(found_keys[i] for i in copy_of))
+        block_ids: dict[str, int] = {}
+        block_of = np.fromiter(
+            (block_ids.setdefault(canonical.get(k, k), len(block_ids)) for k in found_keys),
+            np.int64,
+            len(items),
         )
+        group_of = _near_duplicates(signatures, block_of, duplicate)  # of each distinct text
+        leaders = np.unique(group_of, return_index=True)[1]
+        del signatures
+        matrix = _tfidf(_rows(chunks, leaders), np.bincount(group_of[copy_of]))  # one row a group
+        del chunks
+        blocks = _group(np.arange(len(leaders)), block_of[leaders])
+        options = (similarity, merge, max_block)
+        clusters = _cluster_all(blocks, matrix, options, pool, workers, progress)
 
+    message_group = group_of[copy_of]
+    in_group = _group(np.arange(len(chosen)), message_group)
     scored: list[tuple[float, list[int]]] = []
     for cluster in clusters:
-        members = cluster.tolist()
+        members = np.sort(np.concatenate([in_group[g] for g in cluster])).tolist()
         users = len({chosen[i].user for i in members})
         if users < min_users:
             continue
@@ -352,7 +368,7 @@ def detect_hotspots(
         + scored[max(5 * top, 100) :]
     )
     return [
-        _describe(rank, heat, members, chosen, places, matrix)
+        _describe(rank, heat, members, chosen, places, matrix[message_group[members]])
         for rank, (heat, members) in enumerate(scored[:top], start=1)
     ]
 
@@ -406,8 +422,11 @@ def _merge_same_topic(
     return sorted(merged, key=lambda item: -item[0])
 
 
-def _prepare(items: list[tuple[str, str, str | None]]) -> tuple[list[Places], list[str], csr_matrix]:
-    """Places, block keys and n-gram counts of distinct (title, text, district) messages."""
+def _prepare(
+    items: list[tuple[str, str, str | None]],
+) -> tuple[list[Places], list[str], np.ndarray, csr_matrix]:
+    """Places, block keys, MinHash signatures and n-gram counts (float32, to halve the memory of the
+    largest array) of distinct (title, text, district) messages."""
     places: list[Places] = []
     keys: list[str] = []
     bodies: list[str] = []
@@ -422,7 +441,8 @@ def _prepare(items: list[tuple[str, str, str | None]]) -> tuple[list[Places], li
             body = body.replace(name, " ")
         bodies.append(body.lower())
         keys.append(place_key(found.main) if found.main else "")
-    return places, keys, _ngram_counts(bodies)
+    counts = _ngram_counts(bodies).astype(np.float32)
+    return places, keys, _minhash(counts), counts
 
 
 def _single_threaded() -> None:
@@ -456,8 +476,9 @@ def _run(
 
 def _prepare_all(
     items: list[tuple[str, str, str | None]], pool: ProcessPoolExecutor | None, workers: int, progress: bool
-) -> tuple[list[Places], list[str], csr_matrix]:
-    """`_prepare` over chunks of the distinct messages, in the pool's processes when there is one."""
+) -> tuple[list[Places], list[str], np.ndarray, list[csr_matrix]]:
+    """`_prepare` over chunks of the distinct messages, in the pool's processes when there is one; the
+    counts stay in their chunks, so only the rows kept need to be stacked (`_rows`)."""
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
     done = _run(pool, _prepare, chunks, 2 * workers) if pool else enumerate(map(_prepare, chunks))
     ordered = [
@@ -465,7 +486,16 @@ def _prepare_all(
     ]
     places = [p for d in ordered for p in d[0]]
     keys = [k for d in ordered for k in d[1]]
-    return places, keys, vstack([d[2] for d in ordered], format="csr")
+    return places, keys, np.concatenate([d[2] for d in ordered]), [d[3] for d in ordered]
+
+
+def _rows(chunks: list[csr_matrix], rows: np.ndarray) -> csr_matrix:
+    """The given rows (ascending) of the matrix the chunks stack into, without stacking all of them."""
+    ends = np.cumsum([c.shape[0] for c in chunks])
+    cuts = np.searchsorted(rows, ends)
+    starts = np.concatenate(([0], ends[:-1]))
+    parts = [chunk[part - start] for chunk, part, start in zip(chunks, np.split(rows, cuts[:-1]), starts)]
+    return vstack(parts, format="csr")
 
 
 def _cluster_all(
@@ -540,6 +570,52 @@ def _tfidf(counts: csr_matrix, copies: np.ndarray) -> csr_matrix:
         counts.indices, weights=np.repeat(copies, np.diff(counts.indptr)), minlength=counts.shape[1]
     )
     idf = np.log((1 + copies.sum()) / (1 + df)) + 1
-    weights = counts.copy()
+    weights = counts.astype(np.float64)
     weights.data = (np.log(weights.data) + 1) * idf[weights.indices]
     return normalize(weights)
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> np.ndarray:
+    """`_PERMUTATIONS` random orders of the n-gram columns, as a random 32-bit rank of each column."""
+    return np.random.default_rng(0).integers(0, 1 << 32, (_PERMUTATIONS, 1 << _FEATURES), dtype=np.uint32)
+
+
+def _minhash(counts: csr_matrix) -> np.ndarray:
+    """MinHash signature of each row's set of n-gram columns: per permutation, the least rank among
+    them. Rows without n-grams get the maximum rank everywhere (`_near_duplicates` leaves them alone)."""
+    signatures = np.full((counts.shape[0], _PERMUTATIONS), np.iinfo(np.uint32).max, dtype=np.uint32)
+    filled = np.flatnonzero(np.diff(counts.indptr))
+    if len(filled):
+        for k, ranks in enumerate(_permutations()):
+            signatures[filled, k] = np.minimum.reduceat(ranks[counts.indices], counts.indptr[filled])
+    return signatures
+
+
+def _near_duplicates(signatures: np.ndarray, blocks: np.ndarray, threshold: float) -> np.ndarray:
+    """Group of each text: texts in one block whose MinHash signatures agree on at least `threshold`
+    of their values (an estimate of the Jaccard similarity of their n-gram sets), joined transitively.
+
+    Candidates come from locality-sensitive hashing: texts sharing all `_BAND` values of one band are
+    compared with the band bucket's first text. Groups are numbered by their first text.
+    """
+    n = len(signatures)
+    filled = signatures[:, 0] != np.iinfo(np.uint32).max
+    pairs: list[tuple[np.ndarray, np.ndarray]] = []
+    for band in range(0, _PERMUTATIONS, _BAND):
+        code = blocks.astype(np.uint64) * _GOLDEN
+        for column in signatures[:, band : band + _BAND].T:
+            code = (code ^ column) * _GOLDEN
+        order = np.argsort(code, kind="stable")
+        ordered = code[order]
+        first = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+        leader = order[np.flatnonzero(first)[np.cumsum(first) - 1]]
+        a, b = leader[~first], order[~first]
+        agree = (signatures[a] == signatures[b]).mean(axis=1) >= threshold
+        keep = agree & (blocks[a] == blocks[b]) & filled[a]
+        pairs.append((a[keep], b[keep]))
+    a, b = (np.concatenate(side) for side in zip(*pairs))
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    _, first_text, group = np.unique(labels, return_index=True, return_inverse=True)
+    return np.argsort(np.argsort(first_text))[group]

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from tests.unit.intelligence.conftest import parse_time
@@ -5,6 +7,7 @@ from tests.unit.intelligence.conftest import parse_time
 from rexian.intelligence import hotspots
 from rexian.intelligence.hotspots import (
     HotspotMessage,
+    _near_duplicates,
     _ngram_counts,
     _prepare,
     _split,
@@ -79,7 +82,7 @@ def test_a_text_posted_several_times_weighs_in_the_idf_once_per_copy():
 
 def test_a_block_larger_than_the_limit_is_cut_into_parts_within_it(appeals):
     sample = _messages(appeals[:600], None)
-    _, _, counts = _prepare([(m.title, m.text, m.district) for m in sample])
+    _, _, _, counts = _prepare([(m.title, m.text, m.district) for m in sample])
     matrix = _tfidf(counts, np.ones(len(sample), dtype=np.int64))
     parts = _split(np.arange(len(sample)), matrix, max_block=100)
     assert max(len(p) for p in parts) <= 100
@@ -92,3 +95,44 @@ def test_worker_processes_find_the_same_hotspots_as_one_process(appeals, monkeyp
     monkeypatch.setattr(hotspots, "_CHUNK", 150)  # several chunks, so the pool is used
     together = detect_hotspots(sample, top=5, workers=2)
     assert together == alone
+
+
+def _reposted(message, times):
+    """The message re-posted by other people, each copy with one character typed twice."""
+    copies = []
+    for n in range(times):
+        at = 5 + 7 * n
+        text = message.text[:at] + message.text[at - 1] + message.text[at:]
+        copies.append(replace(message, id=f"{message.id}-{n}", user=f"{message.user}-{n}", text=text))
+    return copies
+
+
+def test_reposts_with_small_edits_form_one_group_and_other_problems_at_the_place_stay_apart(appeals):
+    lifa = _messages(appeals, "丽发")
+    noise = next(m for m in lifa if "搅拌" in m.title and len(m.text) > 100)
+    other = next(m for m in _messages(appeals, None) if "丽发" not in m.title and len(m.text) > 100)
+    same_place = replace(other, title=noise.title[:8] + other.title, text=noise.text[:10] + other.text)
+    sample = [*_reposted(noise, 6), same_place]
+    places, keys, signatures, _ = _prepare([(m.title, m.text, m.district) for m in sample])
+    assert len(set(keys)) == 1  # one place, so one block
+    groups = _near_duplicates(signatures, np.zeros(len(sample), dtype=np.int64), 0.8)
+    assert len(set(groups[:6].tolist())) == 1
+    assert groups[6] != groups[0]
+    apart = _near_duplicates(signatures, np.arange(len(sample)), 0.8)  # the same text at other places
+    assert len(set(apart.tolist())) == len(sample)
+
+
+def test_every_copy_of_a_reposted_appeal_counts_in_the_heat(appeals):
+    lifa = _messages(appeals, "丽发")
+    noise = next(m for m in lifa if "搅拌" in m.title and len(m.text) > 100)
+    copies = _reposted(noise, 6)
+    sample = copies + [m for m in _messages(appeals[:300], None) if "丽发" not in m.title]
+    top = detect_hotspots(sample, top=1)[0]
+    assert set(top.message_ids) == {m.id for m in copies}
+    assert top.users == 6
+    assert top.heat == round(
+        heat_index(
+            6, 6, sum(m.likes for m in copies), sum(m.dislikes for m in copies), [m.at for m in copies]
+        ),
+        2,
+    )
