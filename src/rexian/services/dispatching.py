@@ -8,7 +8,7 @@ where not to send such an order again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from threading import Lock
 from typing import Any
 
@@ -18,21 +18,11 @@ from rexian.domain.vocabulary import AppealType, Channel, Urgency
 from rexian.domain.workorder import Action, Location, Status, WorkOrder
 from rexian.intelligence.location import RememberingResolver, city_resolver
 from rexian.services.context import Hotline
+from rexian.services.workorders import IntakeAnalysis
 
 log = logging.getLogger(__name__)
 HISTORY_LIMIT = 50_000  # most recent orders the ranker learns from at start-up
 LESSONS = {Action.DISPATCH, Action.REASSIGN, Action.DECIDE, Action.BACKSTOP}
-
-
-@dataclass(frozen=True)
-class IntakeAnalysis:
-    category: str | None
-    category_confidence: float | None
-    district: str | None
-    street: str | None
-    community: str | None
-    appeal_type: AppealType | None
-    decision: DispatchDecision | None
 
 
 class Dispatcher:

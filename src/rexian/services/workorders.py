@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +15,7 @@ from rexian.adapters.db.uow import Transaction
 from rexian.domain.access import check_action, check_write, is_unit_scoped
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import ConcurrencyConflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from rexian.domain.routing import DispatchDecision
 from rexian.domain.units import UnitKind
 from rexian.domain.vocabulary import AppealType, Channel, Satisfaction, Urgency
 from rexian.domain.workorder import SYSTEM, Action, Actor, Caller, Location, WorkOrder
@@ -43,14 +44,17 @@ class AppealIntake:
     auto_dispatch: bool = True
 
 
-class IntakeAnalysis(Protocol):
+@dataclass(frozen=True)
+class IntakeAnalysis:
+    """What the intake intelligence (hl.analyse) found in a new order; None where it found nothing."""
+
     category: str | None
     category_confidence: float | None
     district: str | None
     street: str | None
     community: str | None
     appeal_type: AppealType | None
-    decision: Any  # rexian.domain.routing.DispatchDecision | None
+    decision: DispatchDecision | None
 
 
 def _title_from(content: str) -> str:
