@@ -109,6 +109,20 @@ def test_a_yellow_reply_deadline_reminds_the_unit_once(hotline, clock):
     assert items[0]["kind"] == "reminded" and uc.YELLOW_REMINDER in items[0]["message"]
 
 
+def test_yellow_reminders_page_through_every_order_and_come_again_after_a_reassignment(hotline, clock):
+    ids = [new_order(hotline) for _ in range(3)]
+    for oid in ids:
+        uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    order, _ = uc.get_order(hotline, ids[0], OFFICE)
+    clock.set(order.reply_due - timedelta(hours=2))
+    assert uc.remind_near_deadlines(hotline, batch=2) == 3  # two pages
+    assert uc.remind_near_deadlines(hotline, batch=2) == 0
+    clock.advance(minutes=1)
+    uc.perform(hotline, ids[1], Action.REASSIGN, OFFICE, {"unit_code": LIEDE, "reason": "属地调整"})
+    assert uc.remind_near_deadlines(hotline, batch=2) == 1  # the new unit is reminded too, once
+    assert uc.remind_near_deadlines(hotline, batch=2) == 0
+
+
 def test_attachments_get_generated_names_and_refuse_other_types_sizes_and_units(hotline, tmp_path, monkeypatch):
     monkeypatch.setenv("REXIAN_HOME", str(tmp_path))
     oid = new_order(hotline)

@@ -16,6 +16,7 @@ from rexian.domain.access import check_action, check_write, is_unit_scoped
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import ConcurrencyConflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from rexian.domain.routing import DispatchDecision
+from rexian.domain.sla import Light
 from rexian.domain.units import UnitKind
 from rexian.domain.vocabulary import AppealType, Channel, Satisfaction, Urgency
 from rexian.domain.workorder import SYSTEM, Action, Actor, Caller, Location, WorkOrder
@@ -313,14 +314,23 @@ def _sweep_deadlines(hl: Hotline, batch: int) -> dict[str, int]:
         after_id = page[-1].id or after_id
 
 
-def remind_near_deadlines(hl: Hotline) -> int:
-    """催办 once per assignment when an order's reply light turns yellow. Idempotent."""
+def remind_near_deadlines(hl: Hotline, batch: int = 5000) -> int:
+    """催办 once per assignment when an order's reply light turns yellow. Idempotent.
+
+    Reads only the deadline columns of the orders in units' hands, a page at a time, and the
+    reminders already given to the yellow ones in one query per page.
+    """
     now, policy = hl.clock.now(), hl.policy()
+    due: list[int] = []
+    after = 0
     with hl.uow.begin() as tx:
-        orders, _ = tx.orders.query(OrderFilter(status=("dispatched", "signed")), limit=100_000)
-        yellow = [o for o in orders if o.lights(policy, now)["reply"] == "yellow"
-                  and not any(e["action"] == Action.REMIND.value and e["reason"] == YELLOW_REMINDER
-                              and e["at"] >= (o.dispatched_at or o.received_at) for e in tx.orders.events(o.id or 0))]
-    for order in yellow:
-        perform(hl, order.id or 0, Action.REMIND, SYSTEM, {"reason": YELLOW_REMINDER})
-    return len(yellow)
+        while page := tx.orders.reply_windows(("dispatched", "signed"), after, batch):
+            yellow = {order_id: dispatched_at or received_at
+                      for order_id, received_at, reply_due, dispatched_at in page
+                      if policy.light(reply_due, received_at, now) == Light.YELLOW}
+            reminded = tx.orders.last_reminders(list(yellow), YELLOW_REMINDER)
+            due += [i for i, since in yellow.items() if i not in reminded or reminded[i] < since]
+            after = page[-1][0]
+    for order_id in due:
+        perform(hl, order_id, Action.REMIND, SYSTEM, {"reason": YELLOW_REMINDER})
+    return len(due)

@@ -209,6 +209,25 @@ class WorkOrderRepository:
                                  .order_by(c.id).limit(limit))
         return [order_from_row(r) for r in rows]
 
+    def reply_windows(self, statuses: Sequence[str], after_id: int = 0, limit: int = 5000
+                      ) -> list[tuple[int, datetime, datetime | None, datetime | None]]:
+        """(id, received_at, reply_due, dispatched_at) of the orders in `statuses`, by id after
+        `after_id`: only what the reply light needs, one page at a time."""
+        c = work_orders.c
+        rows = self.conn.execute(select(c.id, c.received_at, c.reply_due, c.dispatched_at)
+                                 .where(and_(c.id > after_id, c.status.in_(list(statuses))))
+                                 .order_by(c.id).limit(limit))
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def last_reminders(self, order_ids: Sequence[int], reason: str) -> dict[int, datetime]:
+        """The time of each order's latest reminder (催办) given with `reason`."""
+        if not order_ids:
+            return {}
+        e = work_order_events.c
+        rows = self.conn.execute(select(e.order_id, func.max(e.at)).where(and_(
+            e.order_id.in_(list(order_ids)), e.action == "remind", e.reason == reason)).group_by(e.order_id))
+        return {order_id: at for order_id, at in rows}
+
     def dispatch_history(self, limit: int) -> list[tuple[WorkOrder, set[str]]]:
         """The most recent dispatched orders, each with the units that returned it."""
         c = work_orders.c
