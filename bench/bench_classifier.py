@@ -42,13 +42,13 @@ def main() -> None:
         sys.exit("no model: run `rexian model train` first")
     rows = _read_csv(get_settings().data_dir / TEDDY / SAMPLE_FILE)
     pairs = [(r["留言主题"], r["留言详情"]) for r in rows]
-    classifier.predict(*pairs[0])  # warm up jieba and numpy
+    classifier.predict(*pairs[0])  # warm up the tokenizer and numpy
     base = timings(lambda p: clean_text(compose_text(*p)), pairs, args.rounds)
     model = timings(lambda p: classifier.predict(*p), pairs, args.rounds)
     texts = [compose_text(*p) for p in pairs]
     parts = [
-        (f"  of which {name} analyzer", timings(analyzer, texts, args.rounds))
-        for name, analyzer in zip(("chars", "words"), classifier._scorer.analyzers)
+        (f"  of which {name} look-up", timings(lookup, texts, args.rounds))
+        for name, lookup in zip(("chars", "words"), classifier._scorer.lookups)
     ]
     print(f"{os.getloadavg()[0]:.1f} load; gc frozen objects: {gc.get_freeze_count()}")
     print(f"messages: {len(pairs)} × {args.rounds} rounds, one core, one message per call")

@@ -1,7 +1,9 @@
 """Variants of the classifier under the CV protocol of bench/compare_classifiers.py (same folds, seed 0).
 
 Screening only (uncalibrated LinearSVC argmax unless the variant calibrates); the table "Improvements tried"
-in docs/classifier.md. Each variant-fold is cached under --out; jieba tokens are cached across runs.
+in docs/classifier.md. Each variant-fold is cached under var/classifier_variants; word tokens are cached
+across runs. `base` is the shipped recipe (words by rjieba since the rjieba change; results cached before
+it were renamed `jieba` for base and `jieba+<variant>` for the others).
 
     python bench/classifier_variants.py base,tw2,pseudo --folds 0,1
     python bench/classifier_variants.py --summary 0,1
@@ -81,18 +83,25 @@ _TOK = OUT / "tokens.pkl"
 _tok = pickle.load(_TOK.open("rb")) if _TOK.exists() else {}
 
 
-def words_of(n, hmm=True):
+def _python_jieba(hmm):
     from rexian.intelligence.text import jieba_instance
 
+    return lambda text: [w for w in jieba_instance().lcut(clean_text(text), HMM=hmm) if w.strip()]
+
+
+# word tokenizers: "rust" is the shipped `tokenize` (rjieba); the jieba ones were the shipped recipe before.
+# Cache keys: plain text for Python jieba with HMM (the older cache), (tokenizer, text) otherwise.
+TOKENIZERS = {"rust": tokenize, "jieba": _python_jieba(True), "nohmm": _python_jieba(False)}
+
+
+def words_of(n, tok="rust"):
+    split = TOKENIZERS[tok]
+
     def f(text):
-        key = text[:n] if hmm else ("nohmm", text[:n])
+        key = text[:n] if tok == "jieba" else (tok, text[:n])
         v = _tok.get(key)
         if v is None:
-            v = _tok[key] = (
-                tokenize(key)
-                if hmm
-                else [w for w in jieba_instance().lcut(clean_text(text[:n]), HMM=False) if w.strip()]
-            )
+            v = _tok[key] = split(text[:n])
         return v
 
     return f
@@ -112,7 +121,7 @@ def feats(cfg):
     if cfg.get("wc", 160):
         blocks.append(
             TfidfVectorizer(
-                analyzer=words_of(cfg.get("wc", 160), cfg.get("hmm", True)),
+                analyzer=words_of(cfg.get("wc", 160), cfg.get("tok", "rust")),
                 sublinear_tf=True,
                 min_df=2,
                 dtype=np.float32,
@@ -166,9 +175,10 @@ def make_pairs(items, n, tw):
 
 VARIANTS = {
     "base": dict(),
-    "nohmm": dict(hmm=False),
+    "jieba": dict(tok="jieba"),
+    "nohmm": dict(tok="nohmm"),
     "w80": dict(wc=80),
-    "nohmm_c14_600k": dict(hmm=False, ng=(1, 4), maxf=600_000),
+    "nohmm_c14_600k": dict(tok="nohmm", ng=(1, 4), maxf=600_000),
     "c14": dict(ng=(1, 4)),
     "c24": dict(ng=(2, 4)),
     "c14_600k": dict(ng=(1, 4), maxf=600_000),
@@ -179,6 +189,7 @@ VARIANTS = {
     "c3000": dict(maxc=3000),
     "c400": dict(maxc=400),
     "c600": dict(maxc=600),
+    "c800": dict(maxc=800),
     "c14_c600": dict(ng=(1, 4), maxc=600),
     "tw2": dict(tw=2),
     "bal": dict(cw="balanced"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,8 @@ from rexian.intelligence.classifier import (
     TEDDY,
     AppealClassifier,
     LabelledText,
+    _CharNgramLookup,
+    _lookup,
     _read_csv,
     compose_text,
     evaluate,
@@ -93,6 +95,19 @@ def test_the_single_text_path_computes_what_the_pipeline_computes(small_model, s
     pipeline = small_model.probabilities(texts)
     single = np.array([small_model._scorer.probabilities(clean_text(t)) for t in texts])
     assert np.allclose(single, pipeline, atol=1e-6)
+
+
+def test_character_ngrams_are_looked_up_as_the_vectorizer_counts_them(small_model, sample_rows):
+    chars = small_model.model.named_steps["features"].transformer_list[0][1]
+    lookup = _lookup(chars)
+    assert isinstance(lookup, _CharNgramLookup)
+    texts = [compose_text(r["留言主题"], r["留言详情"]) for r in sample_rows[:20]]
+    texts += ["", "水", "停水  三天\t\n了 ", "😀表情𠀀😀", "扰民" * 1500, "ABC abc 123"]
+    analyzer, vocabulary = chars.build_analyzer(), chars.vocabulary_
+    for text in texts:
+        columns, counts = lookup(text)
+        expected = Counter(vocabulary[term] for term in analyzer(text) if term in vocabulary)
+        assert dict(zip(columns.tolist(), counts.tolist())) == expected
 
 
 def test_a_saved_model_loads_with_the_same_predictions(small_model, split, tmp_path):
