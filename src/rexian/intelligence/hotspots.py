@@ -27,7 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TypeVar
 
 import numpy as np
@@ -328,7 +328,7 @@ def detect_hotspots(
     )
     items = list(distinct)
     with _pool(workers) if workers > 1 and len(items) > _CHUNK else nullcontext() as pool:
-        found, found_keys, signatures, chunks = _prepare_all(items, pool, workers, progress)
+        found, found_keys, signatures, local, chunks = _prepare_all(items, duplicate, pool, workers, progress)
         places = [found[i] for i in copy_of]
         canonical = _canonical_places(Counter(found_keys[i] for i in copy_of))
         block_ids: dict[str, int] = {}
@@ -337,10 +337,11 @@ def detect_hotspots(
             np.int64,
             len(items),
         )
-        group_of = _near_duplicates(signatures, block_of, duplicate)  # of each distinct text
-        leaders = np.unique(group_of, return_index=True)[1]
+        group_of = _near_duplicates(signatures, block_of, duplicate, local)  # of each distinct text
+        leaders = np.unique(group_of, return_index=True)[1]  # a group's first text leads its chunk's group
         del signatures
-        matrix = _tfidf(_rows(chunks, leaders), np.bincount(group_of[copy_of]))  # one row a group
+        held = np.searchsorted(np.flatnonzero(local == np.arange(len(items))), leaders)
+        matrix = _tfidf(_rows(chunks, held), np.bincount(group_of[copy_of]))  # one row a group
         del chunks
         blocks = _group(np.arange(len(leaders)), block_of[leaders])
         options = (similarity, merge, max_block)
@@ -423,10 +424,13 @@ def _merge_same_topic(
 
 
 def _prepare(
-    items: list[tuple[str, str, str | None]],
-) -> tuple[list[Places], list[str], np.ndarray, csr_matrix]:
-    """Places, block keys, MinHash signatures and n-gram counts (float32, to halve the memory of the
-    largest array) of distinct (title, text, district) messages."""
+    items: list[tuple[str, str, str | None]], duplicate: float
+) -> tuple[list[Places], list[str], np.ndarray, np.ndarray, csr_matrix]:
+    """Places, block keys, MinHash signatures, the first near-duplicate among them of each, and the
+    n-gram counts of those firsts only, of distinct (title, text, district) messages.
+
+    Only the counts of texts that may lead a near-duplicate group are returned, in float32: they are
+    the largest data of a run, and re-posted appeals in one chunk need them once."""
     places: list[Places] = []
     keys: list[str] = []
     bodies: list[str] = []
@@ -442,7 +446,12 @@ def _prepare(
         bodies.append(body.lower())
         keys.append(place_key(found.main) if found.main else "")
     counts = _ngram_counts(bodies).astype(np.float32)
-    return places, keys, _minhash(counts), counts
+    signatures = _minhash(counts)
+    key_ids: dict[str, int] = {}
+    blocks = np.fromiter((key_ids.setdefault(k, len(key_ids)) for k in keys), np.int64, len(keys))
+    group = _near_duplicates(signatures, blocks, duplicate, np.arange(len(keys)))
+    firsts = np.unique(group, return_index=True)[1]
+    return places, keys, signatures, firsts[group], counts[firsts]
 
 
 def _single_threaded() -> None:
@@ -475,18 +484,24 @@ def _run(
 
 
 def _prepare_all(
-    items: list[tuple[str, str, str | None]], pool: ProcessPoolExecutor | None, workers: int, progress: bool
-) -> tuple[list[Places], list[str], np.ndarray, list[csr_matrix]]:
+    items: list[tuple[str, str, str | None]],
+    duplicate: float,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    progress: bool,
+) -> tuple[list[Places], list[str], np.ndarray, np.ndarray, list[csr_matrix]]:
     """`_prepare` over chunks of the distinct messages, in the pool's processes when there is one; the
     counts stay in their chunks, so only the rows kept need to be stacked (`_rows`)."""
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-    done = _run(pool, _prepare, chunks, 2 * workers) if pool else enumerate(map(_prepare, chunks))
+    task = partial(_prepare, duplicate=duplicate)
+    done = _run(pool, task, chunks, 2 * workers) if pool else enumerate(map(task, chunks))
     ordered = [
         d for _, d in sorted(tqdm(done, total=len(chunks), desc="places, n-grams", disable=not progress))
     ]
     places = [p for d in ordered for p in d[0]]
     keys = [k for d in ordered for k in d[1]]
-    return places, keys, np.concatenate([d[2] for d in ordered]), [d[3] for d in ordered]
+    firsts = np.concatenate([d[3] + i * _CHUNK for i, d in enumerate(ordered)])
+    return places, keys, np.concatenate([d[2] for d in ordered]), firsts, [d[4] for d in ordered]
 
 
 def _rows(chunks: list[csr_matrix], rows: np.ndarray) -> csr_matrix:
@@ -592,16 +607,19 @@ def _minhash(counts: csr_matrix) -> np.ndarray:
     return signatures
 
 
-def _near_duplicates(signatures: np.ndarray, blocks: np.ndarray, threshold: float) -> np.ndarray:
+def _near_duplicates(
+    signatures: np.ndarray, blocks: np.ndarray, threshold: float, known: np.ndarray
+) -> np.ndarray:
     """Group of each text: texts in one block whose MinHash signatures agree on at least `threshold`
-    of their values (an estimate of the Jaccard similarity of their n-gram sets), joined transitively.
+    of their values (an estimate of the Jaccard similarity of their n-gram sets), joined transitively,
+    and with the text `known[i]` already found to be a near-duplicate of text i (i itself if none).
 
     Candidates come from locality-sensitive hashing: texts sharing all `_BAND` values of one band are
     compared with the band bucket's first text. Groups are numbered by their first text.
     """
     n = len(signatures)
     filled = signatures[:, 0] != np.iinfo(np.uint32).max
-    pairs: list[tuple[np.ndarray, np.ndarray]] = []
+    pairs = [(np.arange(n), known)]
     for band in range(0, _PERMUTATIONS, _BAND):
         code = blocks.astype(np.uint64) * _GOLDEN
         for column in signatures[:, band : band + _BAND].T:

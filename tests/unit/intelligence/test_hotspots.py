@@ -82,11 +82,11 @@ def test_a_text_posted_several_times_weighs_in_the_idf_once_per_copy():
 
 def test_a_block_larger_than_the_limit_is_cut_into_parts_within_it(appeals):
     sample = _messages(appeals[:600], None)
-    _, _, _, counts = _prepare([(m.title, m.text, m.district) for m in sample])
-    matrix = _tfidf(counts, np.ones(len(sample), dtype=np.int64))
-    parts = _split(np.arange(len(sample)), matrix, max_block=100)
+    *_, counts = _prepare([(m.title, m.text, m.district) for m in sample], duplicate=0.8)
+    matrix = _tfidf(counts, np.ones(counts.shape[0], dtype=np.int64))
+    parts = _split(np.arange(counts.shape[0]), matrix, max_block=100)
     assert max(len(p) for p in parts) <= 100
-    assert sorted(np.concatenate(parts).tolist()) == list(range(len(sample)))
+    assert sorted(np.concatenate(parts).tolist()) == list(range(counts.shape[0]))
 
 
 def test_worker_processes_find_the_same_hotspots_as_one_process(appeals, monkeypatch):
@@ -113,12 +113,14 @@ def test_reposts_with_small_edits_form_one_group_and_other_problems_at_the_place
     other = next(m for m in _messages(appeals, None) if "丽发" not in m.title and len(m.text) > 100)
     same_place = replace(other, title=noise.title[:8] + other.title, text=noise.text[:10] + other.text)
     sample = [*_reposted(noise, 6), same_place]
-    places, keys, signatures, _ = _prepare([(m.title, m.text, m.district) for m in sample])
+    _, keys, signatures, firsts, counts = _prepare([(m.title, m.text, m.district) for m in sample], 0.8)
     assert len(set(keys)) == 1  # one place, so one block
-    groups = _near_duplicates(signatures, np.zeros(len(sample), dtype=np.int64), 0.8)
+    assert firsts.tolist() == [0] * 6 + [6] and counts.shape[0] == 2  # n-grams kept once a group
+    each = np.arange(len(sample))
+    groups = _near_duplicates(signatures, np.zeros(len(sample), dtype=np.int64), 0.8, each)
     assert len(set(groups[:6].tolist())) == 1
     assert groups[6] != groups[0]
-    apart = _near_duplicates(signatures, np.arange(len(sample)), 0.8)  # the same text at other places
+    apart = _near_duplicates(signatures, each, 0.8, each)  # the same texts at other places
     assert len(set(apart.tolist())) == len(sample)
 
 
