@@ -22,6 +22,7 @@ from rexian.intelligence.classifier import (
     _CharNgramLookup,
     _lookup,
     _read_csv,
+    build_features,
     compose_text,
     evaluate,
     fit,
@@ -98,13 +99,16 @@ def test_the_single_text_path_computes_what_the_pipeline_computes(small_model, s
 
 
 def test_character_ngrams_are_looked_up_as_the_vectorizer_counts_them(small_model, sample_rows):
-    chars = small_model.model.named_steps["features"].transformer_list[0][1]
-    lookup = _lookup(chars)
-    assert isinstance(lookup, _CharNgramLookup)
+    assert isinstance(
+        _lookup(small_model.model.named_steps["features"].transformer_list[0][1]), _CharNgramLookup
+    )
     texts = [compose_text(r["留言主题"], r["留言详情"]) for r in sample_rows[:20]]
-    texts += ["", "水", "停水  三天\t\n了 ", "😀表情𠀀😀", "扰民" * 1500, "ABC abc 123"]
+    texts += ["", "水", "停水   三天\t\n了 ", "😀表情𠀀😀", "扰民" * 1500, "ABC abc 123"]
+    # the production block's settings, fitted on these very texts: every n-gram is in the vocabulary
+    chars = build_features().transformer_list[0][1].set_params(min_df=1).fit(texts + ["水水水"])
+    lookup = _lookup(chars)
     analyzer, vocabulary = chars.build_analyzer(), chars.vocabulary_
-    for text in texts:
+    for text in texts + ["停水三天 了", "未见过的字 A"]:
         columns, counts = lookup(text)
         expected = Counter(vocabulary[term] for term in analyzer(text) if term in vocabulary)
         assert dict(zip(columns.tolist(), counts.tolist())) == expected
