@@ -255,9 +255,10 @@ class PlaceMemory:
         self.max_places = max_places
         self._seen: dict[str, Counter[tuple[str, str | None]]] = {}
 
-    @staticmethod
-    def _keys(text: str, address: str | None) -> set[str]:
-        return {place_key(name) for name in extract_places(address, text).names}
+    text_chars = 500  # the opening of a text names its place; reading all of a long one cost p99
+
+    def _keys(self, text: str, address: str | None) -> set[str]:
+        return {place_key(name) for name in extract_places(address, text[: self.text_chars]).names}
 
     def learn(self, text: str, address: str | None, district: str, street: str | None) -> None:
         for key in self._keys(text, address):
