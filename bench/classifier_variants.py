@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_classifiers import stratified_folds
+from compare_classifiers import protocol_folds
 from scipy.sparse import hstack
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -29,10 +29,7 @@ from sklearn.svm import LinearSVC
 
 from rexian.config import get_settings
 from rexian.intelligence.classifier import (
-    DETAILS_FILE,
-    SAMPLE_FILE,
     TEDDY,
-    TITLES_FILE,
     LabelledText,
     _read_csv,
     compose_text,
@@ -44,25 +41,8 @@ from rexian.intelligence.text import clean_text, tokenize
 
 K = 5
 folder = get_settings().data_dir / TEDDY
-full = _read_csv(folder / SAMPLE_FILE)
-
-
-def distinct(rows, column, kind):
-    unique = {}
-    for r in rows:
-        unique.setdefault(text_key(r[column]), LabelledText(clean_text(r[column]), r["一级标签"], kind))
-    return list(unique.values())
-
-
-titles = distinct(_read_csv(folder / TITLES_FILE), "留言主题", "title")
-details = distinct(_read_csv(folder / DETAILS_FILE), "留言详情", "detail")
-rng = np.random.default_rng(0)
-full_fold = stratified_folds([r["一级分类"] for r in full], K, rng)
-linked = {text_key(r[c]): f for r, f in zip(full, full_fold) for c in ("留言主题", "留言详情")}
-folds = {}
-for name, items in (("title", titles), ("detail", details)):
-    fold = stratified_folds([i.label for i in items], K, rng)
-    folds[name] = np.array([linked.get(text_key(i.text), f) for i, f in zip(items, fold)])
+cv = protocol_folds(K)
+full, full_fold, titles, details, folds, linked = cv.full, cv.full_fold, cv.titles, cv.details, cv.folds, cv.linked
 linked_title = np.array([text_key(i.text) in linked for i in titles])
 linked_detail = np.array([text_key(i.text) in linked for i in details])
 
@@ -148,31 +128,6 @@ def compose_w(title, detail, tw=1):
     return " ".join([clean_text(title)] * tw + ([clean_text(detail)] if detail else []))
 
 
-def make_pairs(items, n, tw):
-    ps = synthetic_pairs(items, n)
-    if tw == 1:
-        return ps
-    # the same pairs, title repeated: synthetic_pairs joins "title detail"; rebuild from its parts
-    rng = np.random.default_rng(0)
-    t, d = defaultdict(list), defaultdict(list)
-    for it in items:
-        if it.kind == "title":
-            t[it.label].append(it.text)
-        elif it.kind == "detail":
-            d[it.label].append(it.text)
-    weighted = [c for c, xs in t.items() if c in d for _ in xs]
-    out = []
-    for c in rng.choice(weighted, size=n):
-        out.append(
-            LabelledText(
-                " ".join([t[c][rng.integers(len(t[c]))]] * tw + [d[c][rng.integers(len(d[c]))]]),
-                str(c),
-                "pair",
-            )
-        )
-    return out
-
-
 VARIANTS = {
     "base": dict(),
     "jieba": dict(tok="jieba"),
@@ -219,7 +174,7 @@ def run(name, k):
             for r in train_full
         ]
     )
-    items = items + make_pairs(items, 6000, tw)
+    items = items + synthetic_pairs(items, 6000, title_repeats=tw)
     X_text = [i.text for i in items]
     y = np.array([i.label for i in items])
     tests = {

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,6 +53,41 @@ def stratified_folds(labels: list[str], k: int, rng: np.random.Generator) -> np.
     return fold
 
 
+@dataclass(frozen=True)
+class ProtocolFolds:
+    """The data of the protocol and its fold of every item; `linked`: the texts of the full rows."""
+
+    full: list[dict[str, str]]
+    full_fold: np.ndarray
+    titles: list[LabelledText]
+    details: list[LabelledText]
+    folds: dict[str, np.ndarray]  # "title" / "detail" → fold per item
+    linked: dict[str, int]  # text_key of a full row's title or detail → its fold
+
+
+def protocol_folds(k: int, seed: int = 0) -> ProtocolFolds:
+    """The full rows split stratified by class; a title or detail equal to a full row's goes to its fold."""
+    folder = get_settings().data_dir / TEDDY
+    full = _read_csv(folder / SAMPLE_FILE)
+
+    def distinct(rows: list[dict[str, str]], column: str, kind: str) -> list[LabelledText]:
+        unique: dict[str, LabelledText] = {}
+        for r in rows:
+            unique.setdefault(text_key(r[column]), LabelledText(clean_text(r[column]), r["一级标签"], kind))
+        return list(unique.values())
+
+    titles = distinct(_read_csv(folder / TITLES_FILE), "留言主题", "title")
+    details = distinct(_read_csv(folder / DETAILS_FILE), "留言详情", "detail")
+    rng = np.random.default_rng(seed)
+    full_fold = stratified_folds([r["一级分类"] for r in full], k, rng)
+    linked = {text_key(r[c]): f for r, f in zip(full, full_fold) for c in ("留言主题", "留言详情")}
+    folds = {}
+    for name, items in (("title", titles), ("detail", details)):
+        fold = stratified_folds([i.label for i in items], k, rng)
+        folds[name] = np.array([linked.get(text_key(i.text), f) for i, f in zip(items, fold)])
+    return ProtocolFolds(full, full_fold, titles, details, folds, linked)
+
+
 def held_out_pairs(titles: list[LabelledText], details: list[LabelledText], n: int, seed: int):
     """`n` (title, detail, label) joining a random title and detail of one class, classes as often as titles."""
     rng = np.random.default_rng(seed)
@@ -78,24 +114,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated fold numbers to run (default: all)")
     args = parser.parse_args()
-    folder = get_settings().data_dir / TEDDY
-    full = _read_csv(folder / SAMPLE_FILE)
-
-    def distinct(rows, column, kind):
-        unique: dict[str, LabelledText] = {}
-        for r in rows:
-            unique.setdefault(text_key(r[column]), LabelledText(clean_text(r[column]), r["一级标签"], kind))
-        return list(unique.values())
-
-    titles = distinct(_read_csv(folder / TITLES_FILE), "留言主题", "title")
-    details = distinct(_read_csv(folder / DETAILS_FILE), "留言详情", "detail")
-    rng = np.random.default_rng(0)
-    full_fold = stratified_folds([r["一级分类"] for r in full], args.folds, rng)
-    linked = {text_key(r[c]): f for r, f in zip(full, full_fold) for c in ("留言主题", "留言详情")}
-    folds = {}
-    for name, items in (("title", titles), ("detail", details)):
-        fold = stratified_folds([i.label for i in items], args.folds, rng)
-        folds[name] = np.array([linked.get(text_key(i.text), f) for i, f in zip(items, fold)])
+    cv = protocol_folds(args.folds)
+    full, full_fold, titles, details, folds = cv.full, cv.full_fold, cv.titles, cv.details, cv.folds
     print(
         f"{len(titles)} titles, {len(details)} details, {len(full)} full rows; {args.folds} folds", flush=True
     )

@@ -290,10 +290,12 @@ def load_labelled(data_dir: Path) -> list[LabelledText]:
     return list(unique.values())
 
 
-def synthetic_pairs(items: Sequence[LabelledText], n: int, seed: int = 0) -> list[LabelledText]:
+def synthetic_pairs(items: Sequence[LabelledText], n: int, seed: int = 0, title_repeats: int = 1
+                    ) -> list[LabelledText]:
     """`n` title + detail texts made by joining a title and a detail of the same class at random.
 
     Classes are drawn in proportion to their titles, so the class balance of the data is kept.
+    `title_repeats` writes the title that many times (a variant the CV bench screens).
     """
     rng = np.random.default_rng(seed)
     titles: dict[str, list[str]] = defaultdict(list)
@@ -310,7 +312,7 @@ def synthetic_pairs(items: Sequence[LabelledText], n: int, seed: int = 0) -> lis
     for label in rng.choice(weighted, size=n):
         title = titles[label][rng.integers(len(titles[label]))]
         detail = details[label][rng.integers(len(details[label]))]
-        pairs.append(LabelledText(f"{title} {detail}", str(label), "pair"))
+        pairs.append(LabelledText(" ".join([title] * title_repeats + [detail]), str(label), "pair"))
     return pairs
 
 
