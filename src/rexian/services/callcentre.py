@@ -163,7 +163,7 @@ def caller_history(hl: Hotline, actor: Actor, number: str) -> dict[str, Any]:
     full = actor.role in FULL_CONTACT_ROLES
     with hl.uow.begin() as tx:
         repo = CtiRepository(tx.conn)
-        orders = repo.orders_of(number)
+        orders = tx.orders.of_caller(number, limit=50)
         scope = scope_of(tx, actor) if is_unit_scoped(actor) else None
         flag = repo.registered_flag(number) if full else None
     if scope is not None:

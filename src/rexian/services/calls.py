@@ -259,8 +259,8 @@ def get_draft(hl: Hotline, actor: Actor, call_id: int) -> dict[str, Any]:
     desk = desk_of(hl)
     with hl.uow.begin() as tx:
         state = desk.live(tx, call_id)
-        history = CallRepository(tx.conn).orders_of_caller(state.record.caller_number) \
-            if state.record.caller_number else []
+        # the caller's previous orders: the history the agent sees on pick-up
+        history = tx.orders.of_caller(state.record.caller_number, limit=10) if state.record.caller_number else []
     return {**desk.draft(state), "history": history}
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from rexian.adapters.db.tables import work_orders
 from rexian.adapters.db.tables_calls import call_utterances, calls
 
 
@@ -67,10 +66,3 @@ class CallRepository:
         self.conn.execute(update(calls).where(calls.c.id == call_id).values(
             status=status, order_id=order_id, ended_at=at))
 
-    def orders_of_caller(self, phone: str, limit: int = 10) -> list[dict[str, Any]]:
-        """The caller's previous orders (newest first): the history the agent sees on pick-up."""
-        c = work_orders.c
-        rows = self.conn.execute(
-            select(c.id, c.code, c.status, c.title, c.received_at, c.unit_code)
-            .where(c.caller_phone == phone).order_by(c.received_at.desc(), c.id.desc()).limit(limit))
-        return [dict(r._mapping) for r in rows]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, exists, insert, literal, select
 
@@ -34,14 +33,6 @@ class CtiRepository:
         """The caller's registered flag, and whether they have an open work order (one query)."""
         flag, open_order = self.conn.execute(_CALLER, {"phone": phone}).one()
         return flag, bool(open_order)
-
-    def orders_of(self, phone: str, limit: int = 50) -> list[dict[str, Any]]:
-        """The phone's orders, newest first."""
-        c = work_orders.c
-        rows = self.conn.execute(
-            select(c.id, c.code, c.status, c.title, c.received_at, c.unit_code)
-            .where(c.caller_phone == phone).order_by(c.received_at.desc(), c.id.desc()).limit(limit))
-        return [dict(r._mapping) for r in rows]
 
     def replace_registered(self, rows: Iterable[tuple[str, str, str | None]], at: datetime) -> int:
         """Replace the whole register with `rows` of (phone, flag, note); returns how many."""

@@ -209,6 +209,14 @@ class WorkOrderRepository:
                                  .order_by(c.id).limit(limit))
         return [order_from_row(r) for r in rows]
 
+    def of_caller(self, phone: str, limit: int) -> list[dict[str, Any]]:
+        """A caller's orders, newest first, as summaries (id, code, status, title, received_at, unit_code)."""
+        c = work_orders.c
+        rows = self.conn.execute(
+            select(c.id, c.code, c.status, c.title, c.received_at, c.unit_code)
+            .where(c.caller_phone == phone).order_by(c.received_at.desc(), c.id.desc()).limit(limit))
+        return [dict(r._mapping) for r in rows]
+
     def reply_windows(self, statuses: Sequence[str], after_id: int = 0, limit: int = 5000
                       ) -> list[tuple[int, datetime, datetime | None, datetime | None]]:
         """(id, received_at, reply_due, dispatched_at) of the orders in `statuses`, by id after
