@@ -9,7 +9,8 @@ warm-up:
   list   20%   GET  /api/v1/work-orders?limit=20 (a dispatcher's queue)
   action 10%   dispatch an order filed here to 石牌街道, or sign one dispatched here (its unit's staff)
   search 10%   GET  /api/v1/kb/search (the message's title) or the citizen portal's lookup by code+phone
-Meanwhile `rexian sla sweep` runs every `--sweep-every` seconds in its own process. Any status other than
+Meanwhile `rexian sla sweep --every` runs as a service beside it, sweeping every `--sweep-every` seconds
+(production: a minute). Any status other than
 the expected 2xx is an error. Requests carry a bearer token, so the per-process citizen rate limit does
 not apply (in production citizens come from many addresses).
 
@@ -39,6 +40,7 @@ from typing import Any
 from urllib.parse import quote
 
 import numpy as np
+import psutil
 from bench_intake import drive as drive_one
 from bench_intake import load_bodies, prepare_database, rexian, uvicorn_server
 
@@ -102,10 +104,13 @@ class Load:
                 self.to_sign.append(json.loads(payload)["id"])
 
 
-def drive(base: str, load: Load, concurrency: int, warmup: float, seconds: float) -> None:
+def drive(base: str, load: Load, concurrency: int, warmup: float, seconds: float, cpu: CpuMeter) -> None:
     host, port = base.removeprefix("http://").split(":")
     start = time.perf_counter()
     t0, t1 = start + warmup, start + warmup + seconds
+    marks = [threading.Timer(warmup, cpu.mark_start), threading.Timer(warmup + seconds, cpu.mark_end)]
+    for mark in marks:
+        mark.start()
 
     def client(i: int) -> None:
         rng = random.Random(i)
@@ -139,16 +144,94 @@ def drive(base: str, load: Load, concurrency: int, warmup: float, seconds: float
         t.start()
     for t in threads:
         t.join()
+    for mark in marks:
+        mark.join()
 
 
-def sweep_beside(env: dict[str, str], every: float, stop: threading.Event, runs: list[dict[str, Any]]) -> None:
-    """`rexian sla sweep` every `every` seconds until `stop`; each run's duration and outcome."""
-    while not stop.wait(every):
-        began = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "rexian.cli.main", "sla", "sweep"], env=env,
-                              capture_output=True, text=True, check=False)
-        runs.append({"seconds": time.perf_counter() - began, "ok": done.returncode == 0,
-                     "error": done.stderr[-300:] if done.returncode else ""})
+class Sweeper:
+    """One `rexian sla sweep --every S --json` process beside the load (a sweep service, as in a container
+    without cron; the imports are paid once, as they would be): each sweep's duration, and its errors."""
+
+    def __init__(self, env: dict[str, str], every: float) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "rexian.cli.main", "sla", "sweep", "--every", str(every),
+                                      "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.seconds: list[float] = []
+        self.errors: list[str] = []
+        self._readers = [threading.Thread(target=self._read, args=(stream, sink), daemon=True)
+                         for stream, sink in ((self.proc.stdout, self._sweep), (self.proc.stderr, self._error))]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream: Any, sink: Any) -> None:
+        for line in stream:
+            sink(line.strip())
+
+    def _sweep(self, line: str) -> None:
+        self.seconds.append(json.loads(line)["seconds"])
+
+    def _error(self, line: str) -> None:
+        if line.startswith("Error:") or "Traceback" in line:
+            self.errors.append(line)
+
+    def stop(self) -> dict[str, Any]:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        for reader in self._readers:
+            reader.join(timeout=5)
+        return {"runs": len(self.seconds), "failed": len(self.errors), "max_s": max(self.seconds, default=None),
+                "first_error": self.errors[0] if self.errors else ""}
+
+
+class CpuMeter:
+    """CPU seconds each part used over the measured window: the app's workers, PostgreSQL, the sweep service,
+    this load generator, and everything else on the machine (other tenants)."""
+
+    def __init__(self, pg_data: Path) -> None:
+        self.pg_data = pg_data
+        self.start: dict[str, float] = {}
+        self.end: dict[str, float] = {}
+
+    def _processes(self) -> dict[str, list[psutil.Process]]:
+        me = psutil.Process()
+        parts: dict[str, list[psutil.Process]] = defaultdict(list)
+        for child in me.children(recursive=True):
+            try:
+                cmd = " ".join(child.cmdline())
+            except psutil.Error:
+                continue
+            parts["sweep" if "sla sweep" in cmd else "app"].append(child)
+        postmaster = psutil.Process(int((self.pg_data / "postmaster.pid").read_text().split()[0]))
+        parts["postgres"] = [postmaster, *postmaster.children(recursive=True)]
+        parts["load generator"] = [me]
+        return parts
+
+    def _sample(self) -> dict[str, float]:
+        sample = {}
+        for part, processes in self._processes().items():
+            total = 0.0
+            for p in processes:
+                try:
+                    t = p.cpu_times()
+                    total += t.user + t.system
+                except psutil.Error:
+                    pass
+            sample[part] = total
+        machine = psutil.cpu_times()
+        sample["machine"] = machine.user + machine.system + machine.nice + getattr(machine, "irq", 0) \
+            + getattr(machine, "softirq", 0)
+        return sample
+
+    def mark_start(self) -> None:
+        self.start = self._sample()
+
+    def mark_end(self) -> None:
+        self.end = self._sample()
+
+    def seconds(self) -> dict[str, float]:
+        used = {part: self.end.get(part, 0.0) - self.start.get(part, 0.0) for part in self.end}
+        machine = used.pop("machine")
+        used["other"] = max(0.0, machine - sum(used.values()))
+        return used
 
 
 def report(load: Load, seconds: float) -> dict[str, Any]:
@@ -196,19 +279,16 @@ def main() -> None:
             with uvicorn_server("bench_intake:bare_app", env, tmp / "bare.log", workers=args.workers) as base:
                 bare, _ = drive_one(base, "/bare", {}, load.bodies, args.concurrency, args.warmup,
                                     args.bare_seconds, "bare")
-        runs: list[dict[str, Any]] = []
-        stop = threading.Event()
+        cpu = CpuMeter(tmp / "pg")
         with uvicorn_server("rexian.web.main:app", env, tmp / "server.log", workers=args.workers) as base:
-            sweeper = threading.Thread(target=sweep_beside, args=(env, args.sweep_every, stop, runs), daemon=True)
-            sweeper.start()
-            drive(base, load, args.concurrency, args.warmup, args.seconds)
-            stop.set()
-            sweeper.join()
+            sweeper = Sweeper(env, args.sweep_every)
+            try:
+                drive(base, load, args.concurrency, args.warmup, args.seconds, cpu)
+            finally:
+                sweeps = sweeper.stop()
     result = {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "workers": args.workers,
               "concurrency": args.concurrency, "seconds": args.seconds, **report(load, args.seconds),
-              "sweeps": {"runs": len(runs), "failed": sum(not r["ok"] for r in runs),
-                         "max_s": max((r["seconds"] for r in runs), default=None),
-                         "first_error": next((r["error"] for r in runs if not r["ok"]), "")}}
+              "cpu_seconds": cpu.seconds(), "sweeps": sweeps}
     intake = result["kinds"]["intake"]
     if bare is not None and intake["ok"]:
         result["bare"] = {"per_s": bare.rate, "p50_ms": bare.p50_ms, "p99_ms": bare.p99_ms,
@@ -231,6 +311,11 @@ def main() -> None:
         b = result["bare"]
         print(f"{'bare':<8} {'':>7} {b['per_s']:>8.1f} {b['p50_ms']:8.1f} {b['p99_ms']:8.1f}  "
               f"(intake/bare: p50 {b['intake_p50_vs_bare']:.1f}x, p99 {b['intake_p99_vs_bare']:.1f}x)")
+    cpu_used = result["cpu_seconds"]
+    print("CPU over the measured window (cores busy): " + ", ".join(
+        f"{part} {used / args.seconds:.2f}" for part, used in cpu_used.items())
+        + f"; per intake: app {cpu_used['app'] / max(1, intake['ok']) * 1000:.1f} ms, "
+        f"postgres {cpu_used['postgres'] / max(1, intake['ok']) * 1000:.1f} ms (all requests charged to intakes)")
     s = result["sweeps"]
     print(f"SLA sweep: {s['runs']} runs beside the load, {s['failed']} failed, slowest {s['max_s'] or 0:.2f} s"
           + (f"\n  {s['first_error']}" if s["first_error"] else ""))

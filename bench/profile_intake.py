@@ -117,15 +117,14 @@ def post_all(app: Any, path: str, bodies: list[bytes], headers: dict[str, str], 
 
 
 def in_this_thread() -> None:
-    """Run sync endpoints and dependencies on the calling thread, so that cProfile sees them."""
-    import fastapi.dependencies.utils
-    import fastapi.routing
+    """Run thread-pool work (sync endpoints, dependencies, `run_in_threadpool`) on the calling thread, so that
+    cProfile sees it."""
+    import anyio.to_thread
 
     async def run_here(func: Any, *args: Any, **kwargs: Any) -> Any:
-        return func(*args, **kwargs)
+        return func(*args)
 
-    fastapi.routing.run_in_threadpool = run_here
-    fastapi.dependencies.utils.run_in_threadpool = run_here
+    anyio.to_thread.run_sync = run_here
 
 
 def main() -> None:
@@ -134,6 +133,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--intelligence", action="store_true", help="classify, locate and route (needs a model)")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions (cProfile)")
+    parser.add_argument("--dump", type=Path, help="with --profile: also write the cProfile data here")
     args = parser.parse_args()
     bodies = load_bodies()
     with ExitStack() as stack:
@@ -150,7 +150,7 @@ def main() -> None:
         post_all(app, "/api/v1/work-orders", bodies, headers, 30, first=10**6)  # warm-up
         post_all(bare_app, "/bare", bodies, {"content-type": "application/json"}, 30)
         counts = Counts(hotline.uow.engine)
-        profiler = cProfile.Profile() if args.profile else None
+        profiler = cProfile.Profile(time.process_time) if args.profile else None
         if profiler:
             profiler.enable()
         cpu, wall, failed = post_all(app, "/api/v1/work-orders", bodies, headers, args.orders)
@@ -167,6 +167,8 @@ def main() -> None:
           + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
     print(f"intake CPU {cpu / n * 1000:.2f} ms (wall {wall / n * 1000:.2f} ms), bare endpoint CPU "
           f"{bare_cpu / n * 1000:.2f} ms, cpu vs bare {cpu / bare_cpu:.2f}; failures {failed}")
+    if profiler and args.dump:
+        profiler.dump_stats(args.dump)
     if profiler:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.profile)
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(args.profile)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +76,20 @@ def test_import_then_sweep_as_json(home):
     report = json.loads(run("import", str(DATA_DIR / "beijing12345" / "workorders_2024-08_09.csv"), "--json"))
     assert report["imported"] == 224 and report["format"] == "beijing"
     counts = json.loads(run("sla", "sweep", "--json"))
-    assert set(counts) == {"orders", "sign", "reply", "yellow"}
+    assert set(counts) == {"orders", "sign", "reply", "yellow", "seconds"}
+
+
+def test_the_sweep_as_a_service_sweeps_again_until_stopped(home):
+    """`--every` keeps one process sweeping (where there is no cron): several sweeps, one JSON line each."""
+    env = {**os.environ, "REXIAN_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "rexian.cli.main", "sla", "sweep", "--every", "0.2", "--json"],
+                            env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = [json.loads(proc.stdout.readline()) for _ in range(3)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert all(set(counts) == {"orders", "sign", "reply", "yellow", "seconds"} for counts in lines)
 
 
 def test_a_year_the_calendar_package_lacks_can_be_loaded(home, tmp_path: Path):

@@ -86,6 +86,24 @@ def test_tracking_codes_are_unique_and_sequential_per_day(hotline):
     assert codes == ["GZ20260928-000001", "GZ20260928-000002", "GZ20260928-000003"]
 
 
+def test_an_intake_does_not_wait_for_another_one_to_commit_on_postgresql(hotline):
+    """The day's counter row is updated in a statement of its own where writers run side by side, so an
+    intake still in its transaction does not hold up the next; the one that never commits leaves a gap."""
+    if hotline.uow.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    slow = uc.new_order(hotline, intake(), AGENT)
+    with hotline.uow.begin(write=True) as tx:
+        slow.code = tx.next_code("GZ20260928")  # the day's first code
+        assert tx.orders.get(1) is None and tx.conn.in_transaction()  # ... and the transaction goes on
+        done: list[str] = []
+        other = threading.Thread(target=lambda: done.append(uc.file_appeal(hotline, intake(), AGENT)[0].code))
+        other.start()
+        other.join(timeout=10)
+        assert done == ["GZ20260928-000002"]
+    assert slow.code == "GZ20260928-000001"  # rolled back: a gap in the day's numbers
+    assert uc.file_appeal(hotline, intake(), AGENT)[0].code == "GZ20260928-000003"
+
+
 def test_the_sla_sweep_marks_late_orders_once(hotline, clock):
     order, _ = uc.file_appeal(hotline, intake(), AGENT)
     uc.perform(hotline, order.id, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})

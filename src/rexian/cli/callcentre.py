@@ -8,14 +8,16 @@ import time
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rexian.domain.callcentre.erlang import staffing_plan
 from rexian.domain.callcentre.forecast import SLOTS_PER_DAY, CallForecast
 from rexian.domain.callcentre.ledger import Totals
-from rexian.domain.callcentre.simulator import SimulationConfig, simulate_day
+
+if TYPE_CHECKING:
+    from rexian.domain.callcentre.simulator import SimulationConfig
 
 app = typer.Typer(help="Call centre: staffing plan and simulator.", no_args_is_help=True)
 
@@ -106,6 +108,8 @@ def simulate(
     as_json: AsJson = False,
 ) -> None:
     """Simulate one day through the real routing code and report its service levels."""
+    from rexian.domain.callcentre.simulator import SimulationConfig, simulate_day  # lazy: numpy, for this only
+
     config = SimulationConfig(
         talk_mean_s=talk,
         acw_mean_s=acw,

@@ -102,14 +102,32 @@ def user_token(name: str) -> None:
 
 
 @sla_app.command("sweep")
-def sla_sweep(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def sla_sweep(as_json: Annotated[bool, typer.Option("--json")] = False,
+              every: Annotated[float, typer.Option(
+                  min=0, help="Sweep again every SECONDS until stopped (a service, where there is no cron); "
+                              "0: once.")] = 0) -> None:
     """Mark overdue orders, record reminders/supervision and remind units near the reply deadline
-    (idempotent; safe every minute from cron)."""
+    (idempotent; safe every minute from cron, and on several servers at once)."""
+    import time
+
     from rexian.services.workorders import sweep_deadlines
 
-    counts = sweep_deadlines(hotline())
-    emit(counts, as_json, f"{counts['orders']} orders marked: {counts['sign']} late sign-for, "
-                          f"{counts['reply']} late replies; {counts['yellow']} reminded near the deadline")
+    hl = hotline()
+    while True:
+        began = time.perf_counter()
+        try:
+            counts = {**sweep_deadlines(hl), "seconds": round(time.perf_counter() - began, 3)}
+        except Exception as exc:  # noqa: BLE001 - a service keeps going; the next sweep catches up
+            if not every:
+                raise
+            typer.echo(f"错误：本轮超时扫描失败，{every:g} 秒后重试\nError: the sweep failed ({exc!r}); "
+                       f"trying again in {every:g} s", err=True)
+        else:
+            emit(counts, as_json, f"{counts['orders']} orders marked: {counts['sign']} late sign-for, "
+                                  f"{counts['reply']} late replies; {counts['yellow']} reminded near the deadline")
+        if not every:
+            return
+        time.sleep(every)
 
 
 @calendar_app.command("load")

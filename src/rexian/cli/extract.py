@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,10 +12,14 @@ from rexian.adapters.files import read_rows
 from rexian.cli.core import fail
 from rexian.config import get_settings
 from rexian.domain.errors import InvalidInput
-from rexian.intelligence.extraction import Extractor, default_extractor
+
+if TYPE_CHECKING:
+    from rexian.intelligence.extraction import Extractor
 
 
 def _extractor(city: str | None, merchants: Path | None) -> Extractor:
+    from rexian.intelligence.extraction import default_extractor  # lazy: pypinyin costs 0.4 s to import
+
     if merchants is None:
         demo = get_settings().data_dir / "merchants" / "demo_guangzhou.csv"
         merchants = demo if demo.exists() else None

@@ -20,7 +20,7 @@ from rexian.domain.vocabulary import AppealType, Channel
 from rexian.domain.workorder import Actor, Caller
 from rexian.intelligence.text import clean_text
 from rexian.services.context import Hotline
-from rexian.services.workorders import AppealIntake, new_order
+from rexian.services.workorders import AppealIntake, new_order, store_new
 
 
 @dataclass(frozen=True)
@@ -162,20 +162,26 @@ def _import_chunk(hl: Hotline, fmt: ImportFormat, chunk: list[tuple[int, dict[st
             intakes.append((line, _intake(fmt, row, dispatch)))
         except DomainError as e:
             report.rejected.append({"line": line, "reason": e.message_zh, "reason_en": e.message_en})
-    with hl.uow.begin(write=True) as tx:
+    with hl.uow.begin() as tx:
         existing = tx.orders.existing_external_refs(i.external_ref for _, i in intakes if i.external_ref)
-        seen: set[str] = set()
-        for line, intake in intakes:
-            ref = intake.external_ref or ""
-            if ref in existing or ref in seen:
+    orders = []
+    seen: set[str] = set()
+    for line, intake in intakes:  # analysed before the write transaction, which then holds its locks briefly
+        ref = intake.external_ref or ""
+        if ref in existing or ref in seen:
+            report.skipped_existing += 1
+            continue
+        seen.add(ref)
+        try:
+            orders.append(new_order(hl, intake, actor))
+        except DomainError as e:
+            report.rejected.append({"line": line, "reason": e.message_zh, "reason_en": e.message_en})
+    with hl.uow.begin(write=True) as tx:
+        stored_meanwhile = tx.orders.existing_external_refs(o.external_ref for o in orders if o.external_ref)
+        for order in orders:
+            if order.external_ref in stored_meanwhile:  # another import of the same file got there first
                 report.skipped_existing += 1
                 continue
-            seen.add(ref)
-            try:
-                order = new_order(hl, tx, intake, actor)
-            except DomainError as e:
-                report.rejected.append({"line": line, "reason": e.message_zh, "reason_en": e.message_en})
-                continue
-            tx.orders.add(order)
+            store_new(hl, tx, order)
             report.imported += 1
         tx.commit()

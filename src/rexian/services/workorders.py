@@ -63,14 +63,14 @@ def _title_from(content: str) -> str:
     return first[:40] + ("…" if len(first) > 40 else "")
 
 
-def new_order(hl: Hotline, tx: Transaction, intake: AppealIntake, actor: Actor) -> WorkOrder:
-    """Build, analyse and (when sure) dispatch a new order inside an open transaction."""
+def new_order(hl: Hotline, intake: AppealIntake, actor: Actor) -> WorkOrder:
+    """Build, analyse and (when sure) dispatch a new order, before any transaction: it has no tracking code
+    until `store_new` gives it one."""
     if not intake.content or not intake.content.strip():
         raise InvalidInput("诉求内容不能为空", "content is required")
     received_at = intake.received_at or hl.clock.now()
-    prefix = f"{hl.city.code_prefix}{received_at.astimezone(LOCAL_TZ):%Y%m%d}"
     order = WorkOrder(
-        code=tx.orders.next_code(prefix), channel=intake.channel,
+        code="", channel=intake.channel,
         appeal_type=intake.appeal_type or AppealType.HELP, urgency=intake.urgency,
         title=(intake.title or "").strip() or _title_from(intake.content), content=intake.content.strip(),
         received_at=received_at, caller=intake.caller,
@@ -90,6 +90,12 @@ def new_order(hl: Hotline, tx: Transaction, intake: AppealIntake, actor: Actor) 
         else:
             order.queue_for_review(SYSTEM, received_at, decision.explanation, decision.confidence)
     return order
+
+
+def store_new(hl: Hotline, tx: Transaction, order: WorkOrder, idempotency_key: str | None = None) -> None:
+    """Give a new order its tracking code (the city's prefix, its local day of receipt, a number) and add it."""
+    order.code = tx.next_code(f"{hl.city.code_prefix}{order.received_at.astimezone(LOCAL_TZ):%Y%m%d}")
+    tx.orders.add(order, idempotency_key)
 
 
 def _apply_analysis(order: WorkOrder, analysis: IntakeAnalysis, intake: AppealIntake) -> None:
@@ -112,10 +118,10 @@ def file_appeal(hl: Hotline, intake: AppealIntake, actor: Actor, idempotency_key
     first call costs one transaction and no look-up.
     """
     check_write(actor, "intake")
+    order = new_order(hl, intake, actor)  # the analysis runs before the transaction, holding no lock
     try:
         with hl.uow.begin(write=True) as tx:
-            order = new_order(hl, tx, intake, actor)
-            tx.orders.add(order, idempotency_key)
+            store_new(hl, tx, order, idempotency_key)
             tx.commit()
     except IntegrityError:
         if not idempotency_key:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rexian import __version__
 from rexian.bootstrap import bootstrap
@@ -38,14 +40,7 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     install_error_handlers(app)
     install_observability(app)  # request ids, JSON access log, /metrics, 413 on oversized bodies
 
-    @app.middleware("http")
-    async def session_user(request: Request, call_next):  # type: ignore[no-untyped-def]
-        """A logged-in person's session becomes the request's actor (tokens are checked per route)."""
-        name = request.session.get("user") if "session" in request.scope else None
-        if name:
-            request.state.actor = _actor_named(app.state.hotline, name)
-        return await call_next(request)
-
+    app.add_middleware(SessionActor, hotline=app.state.hotline)
     app.add_middleware(SessionMiddleware, secret_key=secret_key(get_settings()), same_site="lax",
                        session_cookie="rexian_session", max_age=12 * 3600)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -73,6 +68,20 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
         return {"status": "ok"}
 
     return app
+
+
+class SessionActor:
+    """A logged-in person's session becomes the request's actor (tokens are checked per route). A plain ASGI
+    middleware: requests without a session pass straight through, with no task or thread of their own."""
+
+    def __init__(self, app: ASGIApp, hotline: Hotline) -> None:
+        self.app, self.hotline = app, hotline
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        name = scope.get("session", {}).get("user") if scope["type"] == "http" else None
+        if name:
+            scope.setdefault("state", {})["actor"] = await run_in_threadpool(_actor_named, self.hotline, name)
+        await self.app(scope, receive, send)
 
 
 def _actor_named(hl: Hotline, name: str) -> Actor | None:

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Actor
-from rexian.services.auth import actor_for_token
+from rexian.services.auth import actor_for_token, cached_actor_for_token
 from rexian.services.context import Hotline
 from rexian.services.ratelimit import RateLimit
 
@@ -17,17 +18,23 @@ _bearer = HTTPBearer(auto_error=False)
 CITIZEN = Actor("citizen", Role.CITIZEN)
 
 
-def get_hotline(request: Request) -> Hotline:
+# The dependencies are async so that FastAPI calls them on the event loop: a plain `def` costs each request a
+# trip to the thread pool. Only what touches the database goes there.
+
+async def get_hotline(request: Request) -> Hotline:
     return request.app.state.hotline
 
 
 HotlineDep = Annotated[Hotline, Depends(get_hotline)]
 
 
-def optional_actor(hl: HotlineDep, request: Request,
-                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor | None:
+async def optional_actor(hl: HotlineDep, request: Request,
+                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+                         ) -> Actor | None:
     if credentials is not None:
-        actor = actor_for_token(hl, credentials.credentials)
+        known, actor = cached_actor_for_token(credentials.credentials)
+        if not known:
+            actor = await run_in_threadpool(actor_for_token, hl, credentials.credentials)
         if actor is None:
             raise HTTPException(401, headers={"WWW-Authenticate": "Bearer"})
         return actor
@@ -41,7 +48,7 @@ def optional_actor(hl: HotlineDep, request: Request,
     return session_actor
 
 
-def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+async def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
     if actor is None:
         raise HTTPException(401, headers={"WWW-Authenticate": "Bearer"})
     return actor
@@ -63,8 +70,9 @@ class RateLimiter:
             raise HTTPException(429, headers={"Retry-After": str(wait)})
 
 
-def citizen_rate_limit(request: Request) -> None:
+async def citizen_rate_limit(request: Request) -> None:
     """Applied only when the caller is not an authenticated user."""
     if request.headers.get("authorization"):
         return
-    request.app.state.public_limiter.check(request.client.host if request.client else "unknown")
+    await run_in_threadpool(request.app.state.public_limiter.check,
+                            request.client.host if request.client else "unknown")

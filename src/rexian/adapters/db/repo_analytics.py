@@ -77,7 +77,11 @@ def _contributions(dialect_name: str) -> Select[Any]:
 
 def grouped_counts(conn: Connection, where: ColumnElement[bool]) -> Select[Any]:
     """order_counts rows (day, dimension, value, measures) for the orders matching `where`, in one scan."""
-    base = contributions(conn).where(where).subquery()
+    return _grouped_counts(conn.dialect.name, where)
+
+
+def _grouped_counts(dialect_name: str, where: ColumnElement[bool]) -> Select[Any]:
+    base = _contributions(dialect_name).where(where).subquery()
     names = select(literal("channel", String).label("dimension")).union_all(
         *(select(literal(name, String)) for name in list(DIMENSIONS)[1:])).subquery()
     value = case(*((names.c.dimension == name, base.c[name]) for name in DIMENSIONS)).label("value")
@@ -105,12 +109,16 @@ class OrderCounts:
         measures = Counter({m: row._mapping[m] for m in MEASURES})
         return {(row.day, name, row._mapping[name]): measures for name in DIMENSIONS}
 
-    def moved(self, order_id: int, before: dict[tuple[date, str, str], Counter[str]] | None = None) -> None:
+    def added(self, order_id: int) -> None:
+        """Add a new order's contribution: one statement, reading the stored row in the database."""
+        self.conn.execute(_add_counts_of_one(self.conn.dialect.name), {"order_id": order_id})
+
+    def moved(self, order_id: int, before: dict[tuple[date, str, str], Counter[str]]) -> None:
         """Apply the order's contribution now, less `before` (what it contributed before the change)."""
         after = self.read(order_id)
         deltas = []
-        for key in sorted(set(after) | set(before or {})):
-            delta = {m: after.get(key, Counter())[m] - (before or {}).get(key, Counter())[m] for m in MEASURES}
+        for key in sorted(set(after) | set(before)):
+            delta = {m: after.get(key, Counter())[m] - before.get(key, Counter())[m] for m in MEASURES}
             if any(delta.values()):
                 deltas.append({"day": key[0], "dimension": key[1], "value": key[2], **delta})
         if deltas:
@@ -123,10 +131,20 @@ def _contributions_of_one(dialect_name: str) -> Select[Any]:
 
 
 @cache
-def _upsert_counts(dialect_name: str) -> Any:
+def _upsert_counts(dialect_name: str, rows: Select[Any] | None = None) -> Any:
     stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(order_counts)
+    if rows is not None:
+        stmt = stmt.from_select(["day", "dimension", "value", *MEASURES], rows)
     return stmt.on_conflict_do_update(index_elements=["day", "dimension", "value"],
                                       set_={m: order_counts.c[m] + stmt.excluded[m] for m in MEASURES})
+
+
+@cache
+def _add_counts_of_one(dialect_name: str) -> Any:
+    rows = _grouped_counts(dialect_name, wo.c.id == bindparam("order_id"))
+    # rows in key order, so concurrent writers lock them in the same order
+    return _upsert_counts(dialect_name, rows.order_by(rows.selected_columns.day, rows.selected_columns.dimension,
+                                                      rows.selected_columns.value))
 
 
 def _midnight(day: date) -> datetime:

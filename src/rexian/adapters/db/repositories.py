@@ -116,8 +116,8 @@ class WorkOrderRepository:
         values.update(idempotency_key=idempotency_key, version=1, updated_at=order.received_at)
         order.id = self.conn.execute(_INSERT_ORDER, values).scalar_one()
         order.version = 1
-        OrderCounts(self.conn).moved(order.id)
         self._write_events(order)
+        OrderCounts(self.conn).added(order.id)  # last: its busy rows stay locked only until the commit
         return order.id
 
     def save(self, order: WorkOrder, at: datetime) -> None:
@@ -130,9 +130,9 @@ class WorkOrderRepository:
         if result.rowcount != 1:
             raise ConcurrencyConflict("工单已被他人修改，请刷新后重试",
                                       "the work order was changed by someone else: reload and retry")
-        counts.moved(order.id or 0, before)
         order.version += 1
         self._write_events(order)
+        counts.moved(order.id or 0, before)  # last: its busy rows stay locked only until the commit
 
     def _write_events(self, order: WorkOrder) -> None:
         if order.events:

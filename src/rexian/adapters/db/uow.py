@@ -25,17 +25,20 @@ class SqlUnitOfWork:
         self.engine = engine
         # SQLite has one writer at a time; queueing writers of this process on a lock is fair and
         # fast, where SQLite's busy handler makes them sleep with growing back-off.
-        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+        sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = threading.Lock() if sqlite else None
+        self._codes_apart = not sqlite
 
     def begin(self, write: bool = False) -> Transaction:
-        return Transaction(self.engine, write, self._write_lock if write else None)
+        return Transaction(self.engine, write, self._write_lock if write else None, self._codes_apart)
 
 
 class Transaction:
     conn: Connection
 
-    def __init__(self, engine: Engine, write: bool, lock: threading.Lock | None = None) -> None:
-        self._engine, self._write, self._lock = engine, write, lock
+    def __init__(self, engine: Engine, write: bool, lock: threading.Lock | None = None,
+                 codes_apart: bool = False) -> None:
+        self._engine, self._write, self._lock, self._codes_apart = engine, write, lock, codes_apart
 
     def __enter__(self) -> Transaction:
         if self._lock is not None:
@@ -43,7 +46,6 @@ class Transaction:
         self.conn = self._engine.connect()
         if self._write:
             self.conn.execution_options(write=True)
-        self._tx = self.conn.begin()
         self.orders = WorkOrderRepository(self.conn)
         self.units = UnitRepository(self.conn)
         self.users = UserRepository(self.conn)
@@ -53,14 +55,32 @@ class Transaction:
         self.settings = SettingsRepository(self.conn)
         return self
 
+    def next_code(self, prefix: str) -> str:
+        """The next tracking code for `prefix` (the city and the day). Where writers run side by side
+        (PostgreSQL) and nothing has run in this transaction yet, it is taken in a statement of its own, so
+        intakes do not queue on the day's counter row until each one commits; a filing that then fails leaves a
+        gap in the day's numbers, as a sequence would. Otherwise (SQLite, one writer at a time; a bulk import
+        taking many codes) it is part of the transaction."""
+        if not self._codes_apart or self.conn.in_transaction():
+            return self.orders.next_code(prefix)
+        self.conn.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            code = self.orders.next_code(prefix)
+            self.conn.commit()  # ends SQLAlchemy's autobegun transaction; the database has committed already
+            return code
+        finally:
+            if self.conn.in_transaction():
+                self.conn.rollback()
+            self.conn.execution_options(isolation_level=self.conn.default_isolation_level)
+
     def commit(self) -> None:
-        self._tx.commit()
+        self.conn.commit()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         try:
-            if self._tx.is_active:
-                self._tx.rollback()
+            if self.conn.in_transaction():
+                self.conn.rollback()
             self.conn.close()
         finally:
             if self._lock is not None:
