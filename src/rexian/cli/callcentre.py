@@ -108,7 +108,10 @@ def simulate(
     as_json: AsJson = False,
 ) -> None:
     """Simulate one day through the real routing code and report its service levels."""
-    from rexian.domain.callcentre.simulator import SimulationConfig, simulate_day  # lazy: numpy, for this only
+    from rexian.domain.callcentre.simulator import (  # lazy: numpy, for this only
+        SimulationConfig,
+        simulate_day,
+    )
 
     config = SimulationConfig(
         talk_mean_s=talk,
