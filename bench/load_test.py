@@ -52,8 +52,8 @@ PHONE = "13800138000"
 class Load:
     """Shared state of the client threads: latencies and errors per kind, orders to act on."""
 
-    def __init__(self, bodies: list[bytes], tokens: dict[str, str]) -> None:
-        self.bodies = bodies
+    def __init__(self, bodies: list[bytes], tokens: dict[str, str], weights: dict[str, int]) -> None:
+        self.bodies, self.weights = bodies, weights
         self.auth = {name: {"authorization": f"Bearer {t}", "content-type": "application/json"}
                      for name, t in tokens.items()}
         self.latencies: dict[str, list[float]] = defaultdict(list)
@@ -66,7 +66,7 @@ class Load:
 
     def request(self, rng: random.Random) -> tuple[str, str, str, bytes | None, str, int]:
         """(kind, method, path, body, user, expected status) for the next request."""
-        kind = rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
+        kind = rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
         if kind == "action":
             with self.lock:
                 if self.to_sign and (not self.to_dispatch or rng.random() < 0.5):
@@ -248,6 +248,17 @@ def report(load: Load, seconds: float) -> dict[str, Any]:
             "errors": sum(sum(c.values()) for c in load.errors.values())}
 
 
+def mix(text: str) -> dict[str, int]:
+    """`intake=60,list=20` → {"intake": 60, "list": 20}; only the kinds this test knows."""
+    weights = {}
+    for part in text.split(","):
+        kind, _, weight = part.partition("=")
+        if kind.strip() not in WEIGHTS or not weight.strip().isdigit():
+            raise argparse.ArgumentTypeError(f"{part!r}: expected KIND=WEIGHT, KIND one of {', '.join(WEIGHTS)}")
+        weights[kind.strip()] = int(weight)
+    return weights
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds")
@@ -256,6 +267,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="client threads")
     parser.add_argument("--sweep-every", type=float, default=5.0, help="seconds between SLA sweeps")
     parser.add_argument("--bare-seconds", type=float, default=5.0, help="seconds on the bare endpoint (0: skip)")
+    parser.add_argument("--mix", type=mix, default=WEIGHTS,
+                        help="request kinds and weights, e.g. intake=1 for intakes only (default: "
+                             + ",".join(f"{k}={v}" for k, v in WEIGHTS.items()) + ")")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     import pgserver
@@ -273,7 +287,7 @@ def main() -> None:
         rexian(env, "user", "add", "shipai", "--role", "unit_staff", "--unit", SHIPAI)
         for name in ("dispatcher", "shipai"):
             tokens[name] = rexian(env, "user", "token", name).strip().splitlines()[-1]
-        load = Load(load_bodies(), tokens)
+        load = Load(load_bodies(), tokens, args.mix)
         bare = None
         if args.bare_seconds > 0:
             with uvicorn_server("bench_intake:bare_app", env, tmp / "bare.log", workers=args.workers) as base:

@@ -76,7 +76,7 @@ def test_import_then_sweep_as_json(home):
     report = json.loads(run("import", str(DATA_DIR / "beijing12345" / "workorders_2024-08_09.csv"), "--json"))
     assert report["imported"] == 224 and report["format"] == "beijing"
     counts = json.loads(run("sla", "sweep", "--json"))
-    assert set(counts) == {"orders", "sign", "reply", "yellow", "seconds"}
+    assert set(counts) == {"orders", "sign", "reply", "yellow", "counts_folded", "seconds"}
 
 
 def test_the_sweep_as_a_service_sweeps_again_until_stopped(home):
@@ -89,7 +89,7 @@ def test_the_sweep_as_a_service_sweeps_again_until_stopped(home):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    assert all(set(counts) == {"orders", "sign", "reply", "yellow", "seconds"} for counts in lines)
+    assert all(set(counts) == {"orders", "sign", "reply", "yellow", "counts_folded", "seconds"} for counts in lines)
 
 
 def test_a_year_the_calendar_package_lacks_can_be_loaded(home, tmp_path: Path):

@@ -38,8 +38,8 @@ def new_order(hl, **caller) -> int:
 
 @pytest.fixture(autouse=True)
 def delivery_by_hand(hotline):
-    """The notices are recorded after each commit; the tests deliver them themselves."""
-    hotline.listeners[:] = []
+    """The notices are recorded with each change; the tests deliver them themselves."""
+    hotline.listeners[:], hotline.recorders[:] = [], []
     attach_notifications(hotline, background=False)
 
 
@@ -94,6 +94,27 @@ def test_a_failing_mail_server_is_retried_with_backoff_and_never_undoes_the_acti
     clock.advance(minutes=1)
     assert deliver_due(hotline, {"email": closed_port})["retry"] == 1
     assert uc.get_order(hotline, oid, OFFICE)[0].status.value == "dispatched"
+
+
+def test_a_notice_is_stored_with_its_change_or_not_at_all(hotline):
+    """The notice and the outbox rows are written in the change's transaction: when that transaction fails
+    after the notice was written, neither the dispatch nor the notice is stored."""
+    svc.set_unit_contact(hotline, ROOT, SHIPAI, "shipai@example.org", None)
+    oid = new_order(hotline)
+    before = uc.get_order(hotline, oid, OFFICE)[0].status
+
+    def fails(tx, order, action):
+        raise RuntimeError("the transaction dies after the notice was written")
+
+    hotline.recorders.append(fails)
+    with pytest.raises(RuntimeError):
+        uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    hotline.recorders.remove(fails)
+    assert uc.get_order(hotline, oid, OFFICE)[0].status == before
+    assert svc.notices(hotline, SHIPAI_STAFF) == ([], 0)
+    assert deliver_due(hotline, {"email": LoggingSms()}) == {"sent": 0, "retry": 0, "failed": 0}
+    uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    assert svc.notices(hotline, SHIPAI_STAFF)[1] == 1
 
 
 def test_a_yellow_reply_deadline_reminds_the_unit_once(hotline, clock):

@@ -106,17 +106,19 @@ def sla_sweep(as_json: Annotated[bool, typer.Option("--json")] = False,
               every: Annotated[float, typer.Option(
                   min=0, help="Sweep again every SECONDS until stopped (a service, where there is no cron); "
                               "0: once.")] = 0) -> None:
-    """Mark overdue orders, record reminders/supervision and remind units near the reply deadline
-    (idempotent; safe every minute from cron, and on several servers at once)."""
+    """Mark overdue orders, record reminders/supervision and remind units near the reply deadline; fold past
+    days' dashboard counts (idempotent; safe every minute from cron, and on several servers at once)."""
     import time
 
+    from rexian.services.analytics import fold_order_counts
     from rexian.services.workorders import sweep_deadlines
 
     hl = hotline()
     while True:
         began = time.perf_counter()
         try:
-            counts = {**sweep_deadlines(hl), "seconds": round(time.perf_counter() - began, 3)}
+            counts = {**sweep_deadlines(hl), "counts_folded": fold_order_counts(hl),
+                      "seconds": round(time.perf_counter() - began, 3)}
         except Exception as exc:  # noqa: BLE001 - a service keeps going; the next sweep catches up
             if not every:
                 raise

@@ -33,6 +33,8 @@ class Hotline:
     dispatcher: Any | None = None  # intake intelligence (services.dispatching.Dispatcher), when attached
     knowledge: Any | None = None  # the shared knowledge base (services.knowledge.KnowledgeBase), built on first use
     listeners: list[Callable[[WorkOrder, Action], None]] = field(default_factory=list)
+    # written with the change, in its transaction (an outbox): (tx, order with its new events, action)
+    recorders: list[Callable[[Any, WorkOrder, Action], None]] = field(default_factory=list)
     _policy: DeadlinePolicy | None = None
     _unit_names: dict[str, str] | None = None
     _lock: Lock = field(default_factory=Lock)
@@ -69,6 +71,12 @@ class Hotline:
     def rules_changed(self) -> None:
         if self.dispatcher:
             self.dispatcher.reload_rules()
+
+    def record_with(self, tx: Any, order: WorkOrder, action: Action) -> None:
+        """What must be stored with the change itself (notices to the unit) runs in its transaction, before
+        the order is saved: it commits or rolls back with the change."""
+        for recorder in self.recorders:
+            recorder(tx, order, action)
 
     def after_commit(self, order: WorkOrder, action: Action) -> None:
         """Side effects (notifications) run after the commit and never undo it."""

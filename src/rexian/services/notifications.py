@@ -1,8 +1,8 @@
 """Telling units what happened to their orders: in-app notices and email/SMS through an outbox.
 
-The listener runs after the order's transaction has committed (Hotline.listeners), writes the in-app
-notice and the outbox rows in its own transaction, and never raises into the use case. Delivery is a
-separate step (`deliver_due`) that retries each message with exponential backoff and counts failures;
+The in-app notice and the outbox rows are written in the order's own transaction (Hotline.recorders), so a
+change is never stored without its notice, nor a notice without its change. Delivery is a separate step
+(`deliver_due`) that retries each message with exponential backoff and counts failures; after the commit,
 `attach_notifications` runs it on a background thread so no request waits for a mail server.
 """
 
@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from rexian.adapters.db.repo_office import NotificationRepository
+from rexian.adapters.db.uow import Transaction
 from rexian.domain.workorder import Action, Status, WorkOrder
 from rexian.services.context import Hotline
 
@@ -92,28 +93,23 @@ def notice_for(order: WorkOrder, action: Action, reason: str) -> tuple[str, str]
     return kind, f"{text}：{reason}" if reason else text
 
 
-def record_notice(hl: Hotline, order: WorkOrder, action: Action) -> int:
-    """After commit: the in-app notice and one outbox message per contact of the unit.
-    Returns how many messages wait in the outbox."""
-    if order.id is None:
+def record_notice(hl: Hotline, tx: Transaction, order: WorkOrder, action: Action) -> int:
+    """In the change's transaction, before the order is saved (its new events still pending): the in-app
+    notice and one outbox message per contact of the unit. Returns how many messages it queued."""
+    reason = order.events[-1].reason if order.events else ""
+    notice = notice_for(order, action, reason or "")
+    if notice is None or not order.unit_code or order.id is None:
         return 0
-    with hl.uow.begin(write=True) as tx:
-        events = tx.orders.events(order.id)
-        reason = events[-1]["reason"] if events else ""
-        notice = notice_for(order, action, reason)
-        if notice is None or not order.unit_code:
-            return 0
-        kind, text = notice
-        now = hl.clock.now()
-        message = f"{order.code} {order.title}：{text}"
-        repo = NotificationRepository(tx.conn)
-        repo.notify(now, order.unit_code, order.id, kind, message)
-        contact = repo.contact(order.unit_code) or {}
-        queued = [(channel, contact[key]) for channel, key in (("email", "email"), ("sms", "phone"))
-                  if contact.get(key)]
-        for channel, recipient in queued:
-            repo.enqueue(now, channel, recipient, f"【12345】{text[:60]}", message)
-        tx.commit()
+    kind, text = notice
+    now = hl.clock.now()
+    message = f"{order.code} {order.title}：{text}"
+    repo = NotificationRepository(tx.conn)
+    repo.notify(now, order.unit_code, order.id, kind, message)
+    contact = repo.contact(order.unit_code) or {}
+    queued = [(channel, contact[key]) for channel, key in (("email", "email"), ("sms", "phone"))
+              if contact.get(key)]
+    for channel, recipient in queued:
+        repo.enqueue(now, channel, recipient, f"【12345】{text[:60]}", message)
     return len(queued)
 
 
@@ -161,9 +157,18 @@ def attach_notifications(hl: Hotline, senders: dict[str, Sender] | None = None, 
             except Exception:  # noqa: BLE001 - delivery is retried by the next run
                 log.exception("notification delivery failed")
 
-    def listener(order: WorkOrder, action: Action) -> None:
-        if record_notice(hl, order, action) and background:
-            threading.Thread(target=deliver, daemon=True).start()
+    queued = threading.local()  # set in the transaction, read after its commit, on the same thread
 
+    def recorder(tx: Transaction, order: WorkOrder, action: Action) -> None:
+        if record_notice(hl, tx, order, action):
+            queued.any = True
+
+    def listener(order: WorkOrder, action: Action) -> None:
+        if getattr(queued, "any", False):
+            queued.any = False
+            if background:
+                threading.Thread(target=deliver, daemon=True).start()
+
+    hl.recorders.append(recorder)
     hl.listeners.append(listener)
 

@@ -139,10 +139,11 @@ def file_appeal(hl: Hotline, intake: AppealIntake, actor: Actor, idempotency_key
 Handler = Callable[[Hotline, Transaction, WorkOrder, Actor, datetime, dict[str, Any]], None]
 
 
-def _unit(tx: Transaction, code: str | None) -> str:
+def _unit(hl: Hotline, tx: Transaction, code: str | None) -> str:
+    """`code` if it names a unit: known to this process already, or found in the database."""
     if not code:
         raise InvalidInput("缺少承办单位", "unit_code is required")
-    if tx.units.get(code) is None:
+    if code not in hl.unit_names() and tx.units.get(code) is None:
         raise InvalidInput(f"承办单位不存在：{code}", f"unknown unit: {code}")
     return code
 
@@ -154,11 +155,11 @@ def _dispatch(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime
         if decision is None or not decision.unit_code:
             raise RuleViolation("无法自动确定承办单位，请指定", "the router could not fix a unit: give unit_code")
         code, explanation, confidence = decision.unit_code, decision.explanation, decision.confidence
-    o.dispatch(a, at, _unit(tx, code), hl.policy(), explanation or f"人工派单：{a.name}", confidence)
+    o.dispatch(a, at, _unit(hl, tx, code), hl.policy(), explanation or f"人工派单：{a.name}", confidence)
 
 
 def _pass_down(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime, p: dict[str, Any]) -> None:
-    lower = _unit(tx, p.get("unit_code"))
+    lower = _unit(hl, tx, p.get("unit_code"))
     if lower == o.unit_code or lower not in tx.units.subtree_codes(o.unit_code or ""):
         raise RuleViolation("只能下派给本单位的下级单位", "an order can only be passed down to a unit below")
     o.pass_down(a, at, lower, hl.policy(), p.get("reason") or "")
@@ -173,7 +174,7 @@ def _backstop(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime
             raise RuleViolation("工单所在区不明，请指定兜底单位",
                                 "the order's district is unknown: give the backstop unit_code")
         code = matches[0].code
-    o.backstop(a, at, _unit(tx, code), hl.policy(), p.get("reason") or "")
+    o.backstop(a, at, _unit(hl, tx, code), hl.policy(), p.get("reason") or "")
 
 
 def _merge(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime, p: dict[str, Any]) -> None:
@@ -194,11 +195,11 @@ HANDLERS: dict[Action, Handler] = {
     Action.REPLY: lambda hl, tx, o, a, at, p: o.reply(a, at, p.get("text") or "", hl.policy()),
     Action.RETURN: lambda hl, tx, o, a, at, p: o.return_(a, at, p.get("reason") or "", p.get("legal_basis") or "",
                                                          hl.policy(), p.get("suggested_unit")),
-    Action.REASSIGN: lambda hl, tx, o, a, at, p: o.reassign(a, at, _unit(tx, p.get("unit_code")), hl.policy(),
+    Action.REASSIGN: lambda hl, tx, o, a, at, p: o.reassign(a, at, _unit(hl, tx, p.get("unit_code")), hl.policy(),
                                                             p.get("reason") or ""),
     Action.JOINT_REVIEW: lambda hl, tx, o, a, at, p: o.refer_to_joint_review(
-        a, at, [_unit(tx, u) for u in p.get("units") or []], p.get("reason") or ""),
-    Action.DECIDE: lambda hl, tx, o, a, at, p: o.decide(a, at, _unit(tx, p.get("unit_code")), hl.policy(),
+        a, at, [_unit(hl, tx, u) for u in p.get("units") or []], p.get("reason") or ""),
+    Action.DECIDE: lambda hl, tx, o, a, at, p: o.decide(a, at, _unit(hl, tx, p.get("unit_code")), hl.policy(),
                                                         p.get("reason") or ""),
     Action.EXTEND: lambda hl, tx, o, a, at, p: o.request_extension(a, at, int(p.get("working_days") or 0),
                                                                    p.get("reason") or ""),
@@ -251,6 +252,7 @@ def perform(hl: Hotline, order_id: int, action: Action, actor: Actor, payload: d
                                       "the work order was changed by someone else: reload and retry")
         now = hl.clock.now()
         handler(hl, tx, order, actor, now, payload or {})
+        hl.record_with(tx, order, action)
         tx.orders.save(order, now)
         tx.commit()
     hl.after_commit(order, action)
@@ -310,6 +312,7 @@ def _sweep_deadlines(hl: Hotline, batch: int) -> dict[str, int]:
                 for kind in kinds:
                     counts[kind] += 1
                     marked.append((order, Action.REMIND if kind == "sign" else Action.SUPERVISE))
+                    hl.record_with(tx, order, marked[-1][1])
                 tx.orders.save(order, now)
             tx.commit()
         for order, action in marked:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Date,
+    SmallInteger,
     String,
     and_,
     bindparam,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
     type_coerce,
     update,
@@ -97,12 +99,18 @@ def recount(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(order_counts)).scalar_one()
 
 
+# Stripes per (day, dimension, value) where writers run side by side; an order's changes go to stripe
+# id % STRIPES. SQLite has one writer at a time: one stripe.
+STRIPES = {"postgresql": 16}
+
+
 class OrderCounts:
     """Moves an order's contribution in order_counts when it is filed or changed, in the caller's
     transaction; rows are touched in key order so concurrent writers never wait on each other in a cycle."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.stripes = STRIPES.get(conn.dialect.name, 1)
 
     def read(self, order_id: int) -> dict[tuple[date, str, str], Counter[str]]:
         row = self.conn.execute(_contributions_of_one(self.conn.dialect.name), {"order_id": order_id}).one()
@@ -111,7 +119,8 @@ class OrderCounts:
 
     def added(self, order_id: int) -> None:
         """Add a new order's contribution: one statement, reading the stored row in the database."""
-        self.conn.execute(_add_counts_of_one(self.conn.dialect.name), {"order_id": order_id})
+        self.conn.execute(_add_counts_of_one(self.conn.dialect.name),
+                          {"order_id": order_id, "stripe": order_id % self.stripes})
 
     def moved(self, order_id: int, before: dict[tuple[date, str, str], Counter[str]]) -> None:
         """Apply the order's contribution now, less `before` (what it contributed before the change)."""
@@ -120,7 +129,8 @@ class OrderCounts:
         for key in sorted(set(after) | set(before)):
             delta = {m: after.get(key, Counter())[m] - before.get(key, Counter())[m] for m in MEASURES}
             if any(delta.values()):
-                deltas.append({"day": key[0], "dimension": key[1], "value": key[2], **delta})
+                deltas.append({"day": key[0], "dimension": key[1], "value": key[2],
+                               "stripe": order_id % self.stripes, **delta})
         if deltas:
             self.conn.execute(_upsert_counts(self.conn.dialect.name), deltas)
 
@@ -134,17 +144,40 @@ def _contributions_of_one(dialect_name: str) -> Select[Any]:
 def _upsert_counts(dialect_name: str, rows: Select[Any] | None = None) -> Any:
     stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(order_counts)
     if rows is not None:
-        stmt = stmt.from_select(["day", "dimension", "value", *MEASURES], rows)
-    return stmt.on_conflict_do_update(index_elements=["day", "dimension", "value"],
+        stmt = stmt.from_select(["day", "dimension", "value", "stripe", *MEASURES], rows)
+    return stmt.on_conflict_do_update(index_elements=["day", "dimension", "value", "stripe"],
                                       set_={m: order_counts.c[m] + stmt.excluded[m] for m in MEASURES})
 
 
 @cache
 def _add_counts_of_one(dialect_name: str) -> Any:
-    rows = _grouped_counts(dialect_name, wo.c.id == bindparam("order_id"))
+    rows = _grouped_counts(dialect_name, wo.c.id == bindparam("order_id")).subquery()
     # rows in key order, so concurrent writers lock them in the same order
-    return _upsert_counts(dialect_name, rows.order_by(rows.selected_columns.day, rows.selected_columns.dimension,
-                                                      rows.selected_columns.value))
+    return _upsert_counts(dialect_name, select(
+        rows.c.day, rows.c.dimension, rows.c.value, bindparam("stripe", type_=SmallInteger),
+        *(rows.c[m] for m in MEASURES)).order_by(rows.c.day, rows.c.dimension, rows.c.value))
+
+
+def fold_stripes(conn: Connection, before: date) -> int:
+    """Add the days before `before` from every stripe into stripe 0 (PostgreSQL; nothing to do with one
+    stripe). Rows a writer holds right now are skipped, to be folded next time. The number of rows folded."""
+    if STRIPES.get(conn.dialect.name, 1) == 1:
+        return 0
+    key, measures = "day, dimension, value", ", ".join(MEASURES)
+    return conn.execute(text(f"""
+        WITH picked AS (
+            SELECT {key}, stripe FROM order_counts WHERE day < :before AND stripe > 0
+            ORDER BY {key}, stripe FOR UPDATE SKIP LOCKED),
+        moved AS (
+            DELETE FROM order_counts c USING picked p
+            WHERE c.day = p.day AND c.dimension = p.dimension AND c.value = p.value AND c.stripe = p.stripe
+            RETURNING c.*)
+        INSERT INTO order_counts ({key}, stripe, {measures})
+        SELECT {key}, 0, {", ".join(f"sum({m})" for m in MEASURES)} FROM moved
+        GROUP BY {key} ORDER BY {key}
+        ON CONFLICT ({key}, stripe) DO UPDATE SET {", ".join(f"{m} = order_counts.{m} + excluded.{m}"
+                                                                for m in MEASURES)}"""),
+        {"before": before}).rowcount
 
 
 def _midnight(day: date) -> datetime:

@@ -102,6 +102,11 @@ def _next_code_statement(dialect_name: str):  # type: ignore[no-untyped-def]
     ).returning(code_counters.c.value)
 
 
+@cache
+def _next_code_compiled(dialect: Any):  # type: ignore[no-untyped-def]
+    return _next_code_statement(dialect.name).compile(dialect=dialect)
+
+
 class WorkOrderRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -109,6 +114,18 @@ class WorkOrderRepository:
     def next_code(self, prefix: str) -> str:
         """The next tracking code for `prefix` (e.g. GZ20261127), atomically on both databases."""
         value = self.conn.execute(_next_code_statement(self.conn.dialect.name), {"prefix": prefix}).scalar_one()
+        return f"{prefix}-{value:06d}"
+
+    def next_code_committed(self, prefix: str) -> str:
+        """next_code in a statement committed on its own, before this connection starts its transaction (the
+        driver's autocommit, set for the one statement: switching SQLAlchemy's isolation level costs ~0.5 ms)."""
+        statement = _next_code_compiled(self.conn.dialect)
+        raw = self.conn.connection.dbapi_connection
+        raw.autocommit = True
+        try:
+            value = raw.execute(statement.string, statement.construct_params({"prefix": prefix})).fetchone()[0]
+        finally:
+            raw.autocommit = False
         return f"{prefix}-{value:06d}"
 
     def add(self, order: WorkOrder, idempotency_key: str | None = None) -> int:

@@ -3,7 +3,21 @@ indexes the dashboard reads."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Index, Integer, String, Table, Text, and_
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    and_,
+    text,
+)
 
 from rexian.adapters.db.tables import UTCDateTime, metadata, work_orders
 
@@ -54,6 +68,9 @@ order_counts = Table(
     Column("day", Date, primary_key=True),
     Column("dimension", String(16), primary_key=True),  # channel | category | district | satisfaction | unit
     Column("value", String(200), primary_key=True),  # '' where the order has none
+    # writers side by side (PostgreSQL) spread over stripes, so concurrent intakes do not queue on one row per
+    # day; readers sum over them; the sweep folds past days back into stripe 0
+    Column("stripe", SmallInteger, primary_key=True, server_default=text("0")),
     Column("orders", Integer, nullable=False),
     Column("replied_on_time", Integer, nullable=False),
     Column("replied_late", Integer, nullable=False),

@@ -63,15 +63,7 @@ class Transaction:
         taking many codes) it is part of the transaction."""
         if not self._codes_apart or self.conn.in_transaction():
             return self.orders.next_code(prefix)
-        self.conn.execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            code = self.orders.next_code(prefix)
-            self.conn.commit()  # ends SQLAlchemy's autobegun transaction; the database has committed already
-            return code
-        finally:
-            if self.conn.in_transaction():
-                self.conn.rollback()
-            self.conn.execution_options(isolation_level=self.conn.default_isolation_level)
+        return self.orders.next_code_committed(prefix)
 
     def commit(self) -> None:
         self.conn.commit()
