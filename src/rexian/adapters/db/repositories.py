@@ -121,11 +121,13 @@ class WorkOrderRepository:
         driver's autocommit, set for the one statement: switching SQLAlchemy's isolation level costs ~0.5 ms)."""
         statement = _next_code_compiled(self.conn.dialect)
         raw = self.conn.connection.dbapi_connection
-        raw.autocommit = True
         try:
+            raw.autocommit = True
             value = raw.execute(statement.string, statement.construct_params({"prefix": prefix})).fetchone()[0]
-        finally:
             raw.autocommit = False
+        except Exception:
+            self.conn.invalidate()  # past SQLAlchemy's own error handling: never pool a connection left like this
+            raise
         return f"{prefix}-{value:06d}"
 
     def add(self, order: WorkOrder, idempotency_key: str | None = None) -> int:
