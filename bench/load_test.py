@@ -184,54 +184,66 @@ class Sweeper:
 
 class CpuMeter:
     """CPU seconds each part used over the measured window: the app's workers, PostgreSQL, the sweep service,
-    this load generator, and everything else on the machine (other tenants)."""
+    this load generator, and everything else on the machine (other tenants). Processes are sampled every
+    `every` seconds, so a PostgreSQL backend that exits in the window (a pool's overflow connection) still
+    counts, up to its last sample; `backends` is how many distinct PostgreSQL processes were seen."""
 
-    def __init__(self, pg_data: Path) -> None:
-        self.pg_data = pg_data
-        self.start: dict[str, float] = {}
-        self.end: dict[str, float] = {}
+    def __init__(self, pg_data: Path, every: float = 0.25) -> None:
+        self.pg_data, self.every = pg_data, every
+        self.first: dict[int, tuple[str, float]] = {}
+        self.last: dict[int, float] = {}
+        self.machine: list[float] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def _processes(self) -> dict[str, list[psutil.Process]]:
+    def _processes(self) -> list[tuple[str, psutil.Process]]:
         me = psutil.Process()
-        parts: dict[str, list[psutil.Process]] = defaultdict(list)
+        found = [("load generator", me)]
         for child in me.children(recursive=True):
             try:
                 cmd = " ".join(child.cmdline())
             except psutil.Error:
                 continue
-            parts["sweep" if "sla sweep" in cmd else "app"].append(child)
+            found.append(("sweep" if "sla sweep" in cmd else "app", child))
         postmaster = psutil.Process(int((self.pg_data / "postmaster.pid").read_text().split()[0]))
-        parts["postgres"] = [postmaster, *postmaster.children(recursive=True)]
-        parts["load generator"] = [me]
-        return parts
+        found += [("postgres", p) for p in (postmaster, *postmaster.children(recursive=True))]
+        return found
 
-    def _sample(self) -> dict[str, float]:
-        sample = {}
-        for part, processes in self._processes().items():
-            total = 0.0
-            for p in processes:
-                try:
-                    t = p.cpu_times()
-                    total += t.user + t.system
-                except psutil.Error:
-                    pass
-            sample[part] = total
-        machine = psutil.cpu_times()
-        sample["machine"] = machine.user + machine.system + machine.nice + getattr(machine, "irq", 0) \
-            + getattr(machine, "softirq", 0)
-        return sample
+    def _sample(self) -> None:
+        for part, process in self._processes():
+            try:
+                t = process.cpu_times()
+            except psutil.Error:
+                continue
+            self.first.setdefault(process.pid, (part, t.user + t.system))
+            self.last[process.pid] = t.user + t.system
+        m = psutil.cpu_times()
+        self.machine.append(m.user + m.system + m.nice + getattr(m, "irq", 0) + getattr(m, "softirq", 0))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self._sample()
 
     def mark_start(self) -> None:
-        self.start = self._sample()
+        self._sample()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
 
     def mark_end(self) -> None:
-        self.end = self._sample()
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        self._sample()
 
     def seconds(self) -> dict[str, float]:
-        used = {part: self.end.get(part, 0.0) - self.start.get(part, 0.0) for part in self.end}
-        machine = used.pop("machine")
-        used["other"] = max(0.0, machine - sum(used.values()))
-        return used
+        used: dict[str, float] = defaultdict(float)
+        for pid, (part, first) in self.first.items():
+            used[part] += self.last[pid] - first
+        used["other"] = max(0.0, self.machine[-1] - self.machine[0] - sum(used.values()))
+        return dict(used)
+
+    def backends(self) -> int:
+        return sum(part == "postgres" for part, _ in self.first.values())
 
 
 def report(load: Load, seconds: float) -> dict[str, Any]:
@@ -302,7 +314,7 @@ def main() -> None:
                 sweeps = sweeper.stop()
     result = {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "workers": args.workers,
               "concurrency": args.concurrency, "seconds": args.seconds, **report(load, args.seconds),
-              "cpu_seconds": cpu.seconds(), "sweeps": sweeps}
+              "cpu_seconds": cpu.seconds(), "postgres_processes": cpu.backends(), "sweeps": sweeps}
     intake = result["kinds"]["intake"]
     if bare is not None and intake["ok"]:
         result["bare"] = {"per_s": bare.rate, "p50_ms": bare.p50_ms, "p99_ms": bare.p99_ms,
@@ -329,7 +341,8 @@ def main() -> None:
     print("CPU over the measured window (cores busy): " + ", ".join(
         f"{part} {used / args.seconds:.2f}" for part, used in cpu_used.items())
         + f"; per intake: app {cpu_used['app'] / max(1, intake['ok']) * 1000:.1f} ms, "
-        f"postgres {cpu_used['postgres'] / max(1, intake['ok']) * 1000:.1f} ms (all requests charged to intakes)")
+        f"postgres {cpu_used['postgres'] / max(1, intake['ok']) * 1000:.1f} ms (all requests charged to intakes); "
+        f"{result['postgres_processes']} PostgreSQL processes seen")
     s = result["sweeps"]
     print(f"SLA sweep: {s['runs']} runs beside the load, {s['failed']} failed, slowest {s['max_s'] or 0:.2f} s"
           + (f"\n  {s['first_error']}" if s["first_error"] else ""))
