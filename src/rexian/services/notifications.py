@@ -96,8 +96,8 @@ def notice_for(order: WorkOrder, action: Action, reason: str) -> tuple[str, str]
 def record_notice(hl: Hotline, tx: Transaction, order: WorkOrder, action: Action) -> int:
     """In the change's transaction, before the order is saved (its new events still pending): the in-app
     notice and one outbox message per contact of the unit. Returns how many messages it queued."""
-    reason = order.events[-1].reason if order.events else ""
-    notice = notice_for(order, action, reason or "")
+    reason = next((e.reason for e in reversed(order.events) if e.action == action.value), "")
+    notice = notice_for(order, action, reason)
     if notice is None or not order.unit_code or order.id is None:
         return 0
     kind, text = notice
