@@ -228,3 +228,18 @@ def test_lists_and_action_replies_mask_the_phone_only_the_audited_single_read_sh
     assert dispatched["caller"]["phone"] == "138****8000"
     single = client.get(f"/api/v1/work-orders/{order['id']}", headers=auth(tokens["dispatcher"])).json()
     assert single["caller"]["phone"] == "13800138000"
+
+
+def test_a_list_counts_its_matches_up_to_a_cap_and_says_when_there_are_more(client, tokens, monkeypatch):
+    """Counting every match of a broad filter would read the whole table at 100M orders: the count stops one
+    past the cap, and the answer says the total is a floor."""
+    from rexian.adapters.db import repositories
+    from rexian.web.api import work_orders
+
+    for _ in range(3):
+        file_order(client, tokens["agent"])
+    for cap, total, capped in ((2, 2, True), (3, 3, False)):
+        monkeypatch.setattr(repositories, "COUNT_CAP", cap)
+        monkeypatch.setattr(work_orders, "COUNT_CAP", cap)
+        listed = client.get("/api/v1/work-orders?limit=10", headers=auth(tokens["dispatcher"])).json()
+        assert (listed["total"], listed["total_capped"], len(listed["items"])) == (total, capped, 3)

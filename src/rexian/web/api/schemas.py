@@ -104,7 +104,8 @@ class WorkOrderPublic(BaseModel):
 
 class WorkOrdersPublic(BaseModel):
     items: list[WorkOrderPublic]
-    total: int
+    total: int = Field(description="orders matching the filter, counted up to 10,000")
+    total_capped: bool = Field(description="true when more than `total` orders match")
     limit: int
     offset: int
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from rexian.adapters.db.repositories import OrderFilter
+from rexian.adapters.db.repositories import COUNT_CAP, OrderFilter
 from rexian.domain.workorder import Action, Actor, Caller, WorkOrder
 from rexian.services import workorders as uc
 from rexian.services.context import Hotline
@@ -81,7 +81,8 @@ def list_work_orders(
                     category=category, overdue=overdue, created_from=created_from, created_to=created_to,
                     text=text, now=hl.clock.now())
     orders, total = uc.list_orders(hl, actor, f, limit, offset)
-    return {"items": [present(hl, o, actor) for o in orders], "total": total, "limit": limit, "offset": offset}
+    return {"items": [present(hl, o, actor) for o in orders], "total": min(total, COUNT_CAP),
+            "total_capped": total > COUNT_CAP, "limit": limit, "offset": offset}
 
 
 @router.get("/{order_id}", response_model=WorkOrderPublic, responses=ERRORS)
