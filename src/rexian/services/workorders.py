@@ -118,6 +118,7 @@ def file_appeal(hl: Hotline, intake: AppealIntake, actor: Actor, idempotency_key
     first call costs one transaction and no look-up.
     """
     check_write(actor, "intake")
+    idempotency_key = (idempotency_key or "").strip() or None  # a blank key is no key, not one shared by all
     order = new_order(hl, intake, actor)  # the analysis runs before the transaction, holding no lock
     try:
         with hl.uow.begin(write=True) as tx:
@@ -146,6 +147,12 @@ def _unit(hl: Hotline, tx: Transaction, code: str | None) -> str:
     if code not in hl.unit_names() and tx.units.get(code) is None:
         raise InvalidInput(f"承办单位不存在：{code}", f"unknown unit: {code}")
     return code
+
+
+def _satisfaction(p: dict[str, Any]) -> Satisfaction:
+    if not p.get("satisfaction"):
+        raise InvalidInput("回访须填写满意度", "satisfaction is required for a callback")
+    return Satisfaction(p["satisfaction"])
 
 
 def _dispatch(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime, p: dict[str, Any]) -> None:
@@ -210,8 +217,7 @@ HANDLERS: dict[Action, Handler] = {
     Action.RESUME: lambda hl, tx, o, a, at, p: o.resume(a, at, hl.policy(), p.get("reason") or ""),
     Action.REMIND: lambda hl, tx, o, a, at, p: o.remind(a, at, p.get("reason") or ""),
     Action.SUPERVISE: lambda hl, tx, o, a, at, p: o.supervise(a, at, p.get("reason") or ""),
-    Action.CALLBACK: lambda hl, tx, o, a, at, p: o.callback(a, at, Satisfaction(p["satisfaction"]),
-                                                            p.get("note") or ""),
+    Action.CALLBACK: lambda hl, tx, o, a, at, p: o.callback(a, at, _satisfaction(p), p.get("note") or ""),
     Action.REOPEN: lambda hl, tx, o, a, at, p: o.reopen(a, at, hl.policy(), p.get("reason") or ""),
     Action.WITHDRAW: lambda hl, tx, o, a, at, p: o.withdraw(a, at, p.get("reason") or ""),
     Action.CLOSE: lambda hl, tx, o, a, at, p: o.close(a, at, p.get("reason") or ""),
