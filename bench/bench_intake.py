@@ -175,50 +175,52 @@ def uvicorn_server(app: str, env: dict[str, str], log: Path, workers: int = 1) -
             proc.wait()
 
 
-def drive(
-    base: str,
-    path: str,
-    headers: dict[str, str],
-    bodies: list[bytes],
-    concurrency: int,
-    warmup: float,
-    seconds: float,
-    label: str,
-) -> tuple[Stats, dict[str, Any] | None]:
-    """Closed-loop load: `concurrency` threads, each on its own keep-alive connection, post back to back;
-    only the window after the warm-up counts. Returns the stats and the first created order (to see
-    whether intelligence ran)."""
-    latencies: list[float] = []
-    errors: Counter[str] = Counter()
-    sample: list[dict[str, Any]] = []
+@dataclass(frozen=True)
+class Call:
+    """One request of a closed-loop client: its kind (for the counts), what to send, the status expected."""
+
+    kind: str
+    method: str
+    path: str
+    body: bytes | None
+    headers: dict[str, str]
+    expected: int
+
+
+def closed_loop(base: str, clients: Callable[[int], Callable[[], Call]], concurrency: int, warmup: float,
+                seconds: float, on_response: Callable[[Call, int, bytes], None] | None = None, label: str = "load"
+                ) -> tuple[dict[str, list[float]], dict[str, Counter[str]]]:
+    """`concurrency` threads, each on its own keep-alive connection, send the calls `clients(i)()` gives them
+    back to back (reconnecting after a failure); only what ends in the window after the warm-up counts.
+    Returns latencies in seconds and errors (unexpected statuses, exceptions), by kind."""
+    latencies: dict[str, list[float]] = {}
+    errors: dict[str, Counter[str]] = {}
     host, port = base.removeprefix("http://").split(":")
-    headers = {**headers, "content-type": "application/json"}
     start = time.perf_counter()
     t0, t1 = start + warmup, start + warmup + seconds
 
     def client(i: int) -> None:
+        next_call = clients(i)
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        n = i
         while (sent := time.perf_counter()) < t1:
-            body = bodies[n % len(bodies)]
-            n += concurrency
+            call = next_call()
             try:
-                conn.request("POST", path, body, headers)
+                conn.request(call.method, call.path, call.body, call.headers)
                 response = conn.getresponse()
                 payload = response.read()
-                kind = None if response.status == 201 else str(response.status)
-                if kind is None and not sample:
-                    sample.append(json.loads(payload))
+                error = None if response.status == call.expected else str(response.status)
+                if on_response:
+                    on_response(call, response.status, payload)
             except (OSError, http.client.HTTPException) as e:
-                kind = type(e).__name__
+                error = type(e).__name__
                 conn.close()
                 conn = http.client.HTTPConnection(host, int(port), timeout=30)
             done = time.perf_counter()
             if t0 <= done <= t1:
-                if kind is None:
-                    latencies.append(done - sent)  # list.append is atomic under the GIL
+                if error is None:
+                    latencies.setdefault(call.kind, []).append(done - sent)  # atomic under the GIL
                 else:
-                    errors[kind] += 1
+                    errors.setdefault(call.kind, Counter())[error] += 1
         conn.close()
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
@@ -229,20 +231,41 @@ def drive(
         for _ in range(total):
             time.sleep(max(0.0, start + bar.n + 1 - time.perf_counter()))
             bar.update(1)
-            bar.set_postfix(ok=len(latencies), errors=sum(errors.values()))
+            bar.set_postfix(ok=sum(len(v) for v in list(latencies.values())),
+                            errors=sum(sum(c.values()) for c in list(errors.values())))
     for t in threads:
         t.join()
-    ms = np.array(latencies) * 1000 if latencies else np.array([np.nan])
+    return latencies, errors
+
+
+def drive(base: str, path: str, headers: dict[str, str], bodies: list[bytes], concurrency: int, warmup: float,
+          seconds: float, label: str) -> tuple[Stats, dict[str, Any] | None]:
+    """POST the bodies to `path` in a closed loop (client i sends bodies i, i + concurrency, …). Returns the
+    stats and the first created order (to see whether intelligence ran)."""
+    headers = {**headers, "content-type": "application/json"}
+    sample: list[dict[str, Any]] = []
+
+    def clients(i: int) -> Callable[[], Call]:
+        sent = iter(range(i, 1 << 62, concurrency))
+        return lambda: Call("post", "POST", path, bodies[next(sent) % len(bodies)], headers, 201)
+
+    def keep_first(call: Call, status: int, payload: bytes) -> None:
+        if status == 201 and not sample:
+            sample.append(json.loads(payload))
+
+    latencies, errors = closed_loop(base, clients, concurrency, warmup, seconds, keep_first, label)
+    ok, failed = latencies.get("post", []), errors.get("post", Counter())
+    ms = np.array(ok) * 1000 if ok else np.array([np.nan])
     stats = Stats(
         concurrency=concurrency,
         seconds=seconds,
-        ok=len(latencies),
-        errors=sum(errors.values()),
-        rate=len(latencies) / seconds,
+        ok=len(ok),
+        errors=sum(failed.values()),
+        rate=len(ok) / seconds,
         p50_ms=float(np.percentile(ms, 50)),
         p99_ms=float(np.percentile(ms, 99)),
         max_ms=float(np.max(ms)),
-        error_kinds=dict(errors),
+        error_kinds=dict(failed),
     )
     return stats, (sample[0] if sample else None)
 

@@ -3,7 +3,7 @@ with the SLA sweep running beside it (issue 8, "Load").
 
 This process is the load generator; the server is uvicorn with `--workers N` on a fresh pgserver
 database (Guangzhou loaded), started with bench_intake's helpers. `--concurrency` client threads, each
-on its own keep-alive http.client connection, pick a request kind by weight for `--seconds` after a
+on its own keep-alive connection (bench_intake.closed_loop), pick a request kind by weight for `--seconds` after a
 warm-up:
   intake 60%   POST /api/v1/work-orders (a real 泰迪杯 message, a caller phone, an Idempotency-Key)
   list   20%   GET  /api/v1/work-orders?limit=20 (a dispatcher's queue)
@@ -24,7 +24,6 @@ load average.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -32,8 +31,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -41,8 +40,8 @@ from urllib.parse import quote
 
 import numpy as np
 import psutil
+from bench_intake import Call, closed_loop, load_bodies, prepare_database, rexian, uvicorn_server
 from bench_intake import drive as drive_one
-from bench_intake import load_bodies, prepare_database, rexian, uvicorn_server
 
 SHIPAI = "440106006"  # 石牌街道办事处
 WEIGHTS = {"intake": 60, "list": 20, "action": 10, "search": 10}
@@ -50,102 +49,76 @@ PHONE = "13800138000"
 
 
 class Load:
-    """Shared state of the client threads: latencies and errors per kind, orders to act on."""
+    """What the client threads share: the orders to act on and the codes to look up."""
 
     def __init__(self, bodies: list[bytes], tokens: dict[str, str], weights: dict[str, int]) -> None:
         self.bodies, self.weights = bodies, weights
         self.auth = {name: {"authorization": f"Bearer {t}", "content-type": "application/json"}
                      for name, t in tokens.items()}
-        self.latencies: dict[str, list[float]] = defaultdict(list)
-        self.errors: dict[str, Counter[str]] = defaultdict(Counter)
         self.to_dispatch: deque[int] = deque()
         self.to_sign: deque[int] = deque()
         self.codes: deque[str] = deque(maxlen=1000)
         self.counter = 0
         self.lock = threading.Lock()
 
-    def request(self, rng: random.Random) -> tuple[str, str, str, bytes | None, str, int]:
-        """(kind, method, path, body, user, expected status) for the next request."""
+    def client(self, i: int) -> Callable[[], Call]:
+        """Client i's next request, drawn by weight with its own random generator."""
+        rng = random.Random(i)
+        return lambda: self.request(rng)
+
+    def request(self, rng: random.Random) -> Call:
         kind = rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
         if kind == "action":
             with self.lock:
                 if self.to_sign and (not self.to_dispatch or rng.random() < 0.5):
                     oid = self.to_sign.popleft()
-                    return kind, "POST", f"/api/v1/work-orders/{oid}/actions/sign", b"{}", "shipai", 200
+                    return Call(kind, "POST", f"/api/v1/work-orders/{oid}/actions/sign", b"{}", self.auth["shipai"],
+                                200)
                 if self.to_dispatch:
                     oid = self.to_dispatch.popleft()
                     body = json.dumps({"unit_code": SHIPAI}).encode()
-                    return kind, "POST", f"/api/v1/work-orders/{oid}/actions/dispatch", body, "dispatcher", 200
+                    return Call(kind, "POST", f"/api/v1/work-orders/{oid}/actions/dispatch", body,
+                                self.auth["dispatcher"], 200)
             kind = "intake"  # nothing to act on yet
         if kind == "search":
             if self.codes and rng.random() < 0.5:
                 code = rng.choice(self.codes)
-                return kind, "GET", f"/api/v1/public/orders/{code}?phone={PHONE}", None, "agent", 200
+                return Call(kind, "GET", f"/api/v1/public/orders/{code}?phone={PHONE}", None, self.auth["agent"], 200)
             title = json.loads(rng.choice(self.bodies))["title"][:40]
-            return kind, "GET", f"/api/v1/kb/search?q={quote(title)}", None, "agent", 200
+            return Call(kind, "GET", f"/api/v1/kb/search?q={quote(title)}", None, self.auth["agent"], 200)
         if kind == "list":
-            return kind, "GET", "/api/v1/work-orders?limit=20", None, "dispatcher", 200
+            return Call(kind, "GET", "/api/v1/work-orders?limit=20", None, self.auth["dispatcher"], 200)
         with self.lock:
             self.counter += 1
             n = self.counter
         body = json.loads(self.bodies[n % len(self.bodies)])
         body["caller"] = {"phone": PHONE}
-        return kind, "POST", f"/api/v1/work-orders#{n}", json.dumps(body, ensure_ascii=False).encode(), "agent", 201
+        return Call(kind, "POST", "/api/v1/work-orders", json.dumps(body, ensure_ascii=False).encode(),
+                    {**self.auth["agent"], "idempotency-key": f"load-{n}"}, 201)
 
-    def settle(self, kind: str, path: str, status: int, payload: bytes) -> None:
+    def settle(self, call: Call, status: int, payload: bytes) -> None:
         """Remember what an intake or a dispatch created for the actions and portal lookups."""
-        if kind == "intake" and status == 201:
+        if call.kind == "intake" and status == 201:
             order = json.loads(payload)
             with self.lock:
                 self.to_dispatch.append(order["id"])
                 self.codes.append(order["code"])
-        elif path.endswith("/dispatch") and status == 200:
+        elif call.path.endswith("/dispatch") and status == 200:
             with self.lock:
                 self.to_sign.append(json.loads(payload)["id"])
 
 
-def drive(base: str, load: Load, concurrency: int, warmup: float, seconds: float, cpu: CpuMeter) -> None:
-    host, port = base.removeprefix("http://").split(":")
-    start = time.perf_counter()
-    t0, t1 = start + warmup, start + warmup + seconds
+def drive(base: str, load: Load, concurrency: int, warmup: float, seconds: float, cpu: CpuMeter
+          ) -> tuple[dict[str, list[float]], dict[str, Counter[str]]]:
+    """The mixed load for `seconds` after `warmup`, the CPU meter running over the same window."""
     marks = [threading.Timer(warmup, cpu.mark_start), threading.Timer(warmup + seconds, cpu.mark_end)]
     for mark in marks:
         mark.start()
-
-    def client(i: int) -> None:
-        rng = random.Random(i)
-        conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        while (sent := time.perf_counter()) < t1:
-            kind, method, path, body, user, expected = load.request(rng)
-            headers = dict(load.auth[user])
-            if "#" in path:
-                path, n = path.split("#")
-                headers["idempotency-key"] = f"load-{n}"
-            try:
-                conn.request(method, path, body, headers)
-                response = conn.getresponse()
-                payload = response.read()
-                error = None if response.status == expected else str(response.status)
-                load.settle(kind, path, response.status, payload)
-            except (OSError, http.client.HTTPException) as e:
-                error = type(e).__name__
-                conn.close()
-                conn = http.client.HTTPConnection(host, int(port), timeout=30)
-            done = time.perf_counter()
-            if t0 <= done <= t1:
-                if error is None:
-                    load.latencies[kind].append(done - sent)
-                else:
-                    load.errors[kind][error] += 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for mark in marks:
-        mark.join()
+    try:
+        return closed_loop(base, load.client, concurrency, warmup, seconds, load.settle, "mixed")
+    finally:
+        for mark in marks:
+            mark.join()
 
 
 class Sweeper:
@@ -246,18 +219,18 @@ class CpuMeter:
         return sum(part == "postgres" for part, _ in self.first.values())
 
 
-def report(load: Load, seconds: float) -> dict[str, Any]:
+def report(latencies: dict[str, list[float]], errors: dict[str, Counter[str]], seconds: float) -> dict[str, Any]:
     kinds: dict[str, Any] = {}
     for kind in WEIGHTS:
-        ms = np.array(load.latencies[kind]) * 1000
+        ms = np.array(latencies.get(kind, [])) * 1000
         kinds[kind] = {"ok": len(ms), "per_s": len(ms) / seconds,
                        "p50_ms": float(np.percentile(ms, 50)) if len(ms) else None,
                        "p99_ms": float(np.percentile(ms, 99)) if len(ms) else None,
-                       "errors": dict(load.errors[kind])}
-    every = np.concatenate([np.array(v) for v in load.latencies.values()]) * 1000
+                       "errors": dict(errors.get(kind, {}))}
+    every = np.concatenate([np.array(v) for v in latencies.values()]) * 1000
     return {"kinds": kinds, "total_per_s": len(every) / seconds,
             "p50_ms": float(np.percentile(every, 50)), "p99_ms": float(np.percentile(every, 99)),
-            "errors": sum(sum(c.values()) for c in load.errors.values())}
+            "errors": sum(sum(c.values()) for c in errors.values())}
 
 
 def mix(text: str) -> dict[str, int]:
@@ -309,11 +282,11 @@ def main() -> None:
         with uvicorn_server("rexian.web.main:app", env, tmp / "server.log", workers=args.workers) as base:
             sweeper = Sweeper(env, args.sweep_every)
             try:
-                drive(base, load, args.concurrency, args.warmup, args.seconds, cpu)
+                latencies, errors = drive(base, load, args.concurrency, args.warmup, args.seconds, cpu)
             finally:
                 sweeps = sweeper.stop()
     result = {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "workers": args.workers,
-              "concurrency": args.concurrency, "seconds": args.seconds, **report(load, args.seconds),
+              "concurrency": args.concurrency, "seconds": args.seconds, **report(latencies, errors, args.seconds),
               "cpu_seconds": cpu.seconds(), "postgres_processes": cpu.backends(), "sweeps": sweeps}
     intake = result["kinds"]["intake"]
     if bare is not None and intake["ok"]:
