@@ -28,7 +28,7 @@ from rexian.domain.callcentre import (
     TransferOut,
 )
 from rexian.domain.callcentre.queue import Priority, priority_of
-from rexian.domain.callcentre.simulator import _ACW_DONE, _SLOT, SimulationConfig, _Simulation
+from rexian.domain.callcentre.simulator import ACW_DONE, SLOT, Simulation, SimulationConfig
 from rexian.services.callcentre import decision_from_json, event_to_json
 
 
@@ -111,7 +111,7 @@ class ApiDayReport:
 _Then = Callable[[list[Decision]], None]
 
 
-class ApiSimulation(_Simulation):
+class ApiSimulation(Simulation):
     """The simulator's day with the CTI API as the brain; every `transfer_every`-th call is transferred
     (0: none)."""
 
@@ -138,7 +138,7 @@ class ApiSimulation(_Simulation):
         self.batch.append((event, self.now_s, then, False))
 
     def _before(self, t: float, kind: int) -> bool:
-        if self.batch and (t >= self.window_end or kind == _SLOT):
+        if self.batch and (t >= self.window_end or kind == SLOT):
             self._flush()
             return True
         if not self.batch:
@@ -185,7 +185,7 @@ class ApiSimulation(_Simulation):
         if call_id not in self.transferred:  # first end: to the Mandarin group, the agent wraps up
             self.transferred.add(call_id)
             del self.agent_of[call_id]
-            self._push(self.now_s + self.acw[self.index[call_id]], _ACW_DONE, agent_id)
+            self._push(self.now_s + self.acw[self.index[call_id]], ACW_DONE, agent_id)
             self._send(CallTransferred(call_id, at, to_skill=MANDARIN), self._carry_out)
             return
         self.second_transfers += 1  # second end: a second transfer must be refused, then it ends

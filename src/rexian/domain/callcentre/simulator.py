@@ -109,7 +109,7 @@ class SimulationReport:
 
 
 # event kinds, in the order they are handled when simultaneous
-_SLOT, _END, _ACW_DONE, _ABANDON, _TICK, _ANSWER = range(6)
+SLOT, END, ACW_DONE, ABANDON, TICK, ANSWER = range(6)
 _OFFER = -1  # arrivals come from the sorted list of calls, not the heap
 
 
@@ -123,7 +123,7 @@ def simulate_day(
     config = config or SimulationConfig()
     if len(calls_per_slot) != SLOTS_PER_DAY or len(roster) != SLOTS_PER_DAY:
         raise ValueError(f"a day has {SLOTS_PER_DAY} half hours")
-    return _Simulation(calls_per_slot, roster, config, start).run()
+    return Simulation(calls_per_slot, roster, config, start).run()
 
 
 def _skill_pool(shares: Sequence[tuple[frozenset[str], float]], size: int) -> list[frozenset[str]]:
@@ -135,7 +135,11 @@ def _skill_pool(shares: Sequence[tuple[frozenset[str], float]], size: int) -> li
     return [shares[min(i, len(shares) - 1)][0] for i in picks]
 
 
-class _Simulation:
+class Simulation:
+    """One simulated day: calls offered from a sorted list, every other event (the half-hour slots, ends of
+    calls and after-call work, hang-ups, ticks, answers) from a heap. Subclasses replace how calls are routed
+    (adapters.channels.cti_http drives the real CTI API with it)."""
+
     def __init__(
         self,
         calls_per_slot: Sequence[float],
@@ -219,16 +223,16 @@ class _Simulation:
 
     def run(self) -> SimulationReport:
         for slot in range(SLOTS_PER_DAY):
-            self._push(slot * SLOT_S, _SLOT, str(slot))
+            self._push(slot * SLOT_S, SLOT, str(slot))
         for agent_id, _ in self.pool[len(self.pool) - self.config.dedicated_seats :]:
             self._log_in(agent_id)
         handlers = {
-            _SLOT: self._slot,
-            _END: self._end,
-            _ACW_DONE: self._acw_done,
-            _ABANDON: self._abandon,
-            _TICK: self._tick,
-            _ANSWER: self._answer,
+            SLOT: self._slot,
+            END: self._end,
+            ACW_DONE: self._acw_done,
+            ABANDON: self._abandon,
+            TICK: self._tick,
+            ANSWER: self._answer,
         }
         next_call = 0
         while True:
@@ -273,8 +277,8 @@ class _Simulation:
         self.waiting.add(offered.call_id)
         i = self.index[offered.call_id]
         if self.patience[i] < math.inf:  # both are skipped when they come if the call was answered
-            self._push(self.now_s + self.patience[i], _ABANDON, offered.call_id)
-        self._push(self.now_s + self.config.policy.overflow_after_s, _TICK, offered.call_id)
+            self._push(self.now_s + self.patience[i], ABANDON, offered.call_id)
+        self._push(self.now_s + self.config.policy.overflow_after_s, TICK, offered.call_id)
         self._send(offered, lambda decisions: self._offered(offered.call_id, decisions))
 
     def _offered(self, call_id: str, decisions: list[Decision]) -> None:
@@ -290,7 +294,7 @@ class _Simulation:
                 self.free.discard(decision.agent_id)
                 self.ringing[decision.call_id] = decision.agent_id
                 if self.config.ring_s:
-                    self._push(self.now_s + self.config.ring_s, _ANSWER, decision.call_id)
+                    self._push(self.now_s + self.config.ring_s, ANSWER, decision.call_id)
                 else:
                     self._answer(decision.call_id)
             else:
@@ -302,7 +306,7 @@ class _Simulation:
             return
         self.agent_of[call_id] = agent_id
         self.connected.add(call_id)
-        self._push(self.now_s + self.talk[self.index[call_id]], _END, call_id)
+        self._push(self.now_s + self.talk[self.index[call_id]], END, call_id)
         self._send(CallAnswered(call_id, agent_id, self._at(self.now_s)), self._carry_out)
 
     def _end(self, call_id: str) -> None:
@@ -312,7 +316,7 @@ class _Simulation:
             self._send(CallTransferred(call_id, at, to_number="110"), self._carry_out)
         else:
             self._send(CallEnded(call_id, at))
-        self._push(self.now_s + self.acw[i], _ACW_DONE, self.agent_of.pop(call_id))
+        self._push(self.now_s + self.acw[i], ACW_DONE, self.agent_of.pop(call_id))
 
     def _acw_done(self, agent_id: str) -> None:
         if agent_id in self.leaving:
