@@ -11,7 +11,7 @@ warm-up:
   search 10%   GET  /api/v1/kb/search (the message's title) or the citizen portal's lookup by code+phone
 Meanwhile `rexian sla sweep --every` runs as a service beside it, sweeping every `--sweep-every` seconds
 (production: a minute). Any status other than
-the expected 2xx is an error. Requests carry a bearer token, so the per-process citizen rate limit does
+the expected 2xx is an error. Requests carry a bearer token, so the citizen rate limit (per address) does
 not apply (in production citizens come from many addresses).
 
 The machine is shared, so the run first measures bench_intake's bare FastAPI endpoint (`--bare-seconds`,
