@@ -20,6 +20,8 @@ from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import OperationalError
+
 from rexian.adapters.db.locks import exclusive
 from rexian.adapters.db.repo_analytics import AnalyticsRepository, fold_stripes, recount
 from rexian.domain.access import check_write
@@ -316,6 +318,9 @@ def recount_orders(hl: Hotline, actor: Actor) -> int:
     return rows
 
 
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout passes
+
+
 def fold_order_counts(hl: Hotline) -> int:
     """Fold the dashboard's counts of days before today from their stripes into one row each, so that reading a
     year stays as cheap as with one writer (run by the periodic sweep, one process at a time); the rows
@@ -323,9 +328,14 @@ def fold_order_counts(hl: Hotline) -> int:
     with exclusive(hl.uow.engine, "fold-order-counts") as mine:
         if not mine:
             return 0
-        with hl.uow.begin(write=True) as tx:
-            folded = fold_stripes(tx.conn, hl.clock.now().astimezone(LOCAL_TZ).date())
-            tx.commit()
+        try:
+            with hl.uow.begin(write=True) as tx:
+                folded = fold_stripes(tx.conn, hl.clock.now().astimezone(LOCAL_TZ).date())
+                tx.commit()
+        except OperationalError as e:
+            if getattr(e.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            return 0  # a writer held a row the fold needed: it never waits long on one; the next sweep folds
     return folded
 
 

@@ -158,11 +158,14 @@ def _add_counts_of_one(dialect_name: str) -> Any:
         *(rows.c[m] for m in MEASURES)).order_by(rows.c.day, rows.c.dimension, rows.c.value))
 
 
-def fold_stripes(conn: Connection, before: date) -> int:
+def fold_stripes(conn: Connection, before: date, wait_ms: int = 200) -> int:
     """Add the days before `before` from every stripe into stripe 0 (PostgreSQL; nothing to do with one
-    stripe). Rows a writer holds right now are skipped, to be folded next time. The number of rows folded."""
+    stripe). Rows a writer holds right now are skipped, to be folded next time, and the fold gives up (raising
+    LockNotAvailable) rather than keep a writer waiting on a row it holds itself for more than `wait_ms`.
+    The number of rows folded."""
     if STRIPES.get(conn.dialect.name, 1) == 1:
         return 0
+    conn.execute(text(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'"))
     key, measures = "day, dimension, value", ", ".join(MEASURES)
     return conn.execute(text(f"""
         WITH picked AS (
