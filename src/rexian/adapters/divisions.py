@@ -7,14 +7,13 @@ own; their districts sit under "市辖区" (and, for 重庆, also "县") rows, w
 
 from __future__ import annotations
 
-import csv
-import gzip
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from pypinyin import lazy_pinyin
 
+from rexian.adapters.files import read_rows
 from rexian.config import DATA_DIR
 
 NATIONAL_DIR = DATA_DIR / "divisions" / "national"
@@ -68,19 +67,13 @@ def load_places(city: CityDivisions, root: Path = CITIES_DIR) -> CityPlaces:
         return CityPlaces()
     known = {d.name for d in city.districts + city.streets}
     extra, aliases = [], []
-    for row in _read(path):
+    for row in read_rows(path)[1]:
         name, target = row["name"].strip(), row["target"].strip()
         if name == target and name not in known:
             extra.append(name)
         elif name != target:
             aliases.append((name, target))
     return CityPlaces(tuple(extra), tuple(aliases))
-
-
-def _read(path: Path) -> list[dict[str, str]]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def _short(name: str) -> str:
@@ -104,8 +97,8 @@ def _normalise(query: str) -> str:
 def load_city(name: str, root: Path = NATIONAL_DIR) -> CityDivisions:
     """The divisions of the city called `name` (Chinese or pinyin, with or without 市)."""
     query = _normalise(name)
-    provinces = {r["code"]: r["name"] for r in _read(root / "provinces.csv")}
-    cities = _read(root / "cities.csv")
+    provinces = {r["code"]: r["name"] for r in read_rows(root / "provinces.csv")[1]}
+    cities = list(read_rows(root / "cities.csv")[1])
     # (city display name, province name, the cities.csv codes it spans)
     choices: list[tuple[str, str, tuple[str, ...]]] = []
     for pcode, pname in provinces.items():
@@ -129,13 +122,13 @@ def load_city(name: str, root: Path = NATIONAL_DIR) -> CityDivisions:
     city_name, province, codes = matches[0]
     districts = tuple(
         Division(r["code"], r["name"], r["cityCode"])
-        for r in _read(root / "areas.csv")
+        for r in read_rows(root / "areas.csv")[1]
         if r["cityCode"] in codes
     )
     district_codes = {d.code for d in districts}
     streets = tuple(
         Division(r["code"], r["name"], r["areaCode"])
-        for r in _read(root / "streets.csv.gz")
+        for r in read_rows(root / "streets.csv.gz")[1]
         if r["areaCode"] in district_codes
     )
     return CityDivisions(codes[0], city_name, province, districts, streets)
