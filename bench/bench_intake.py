@@ -128,6 +128,17 @@ def prepare_database(env: dict[str, str]) -> str:
     return rexian(env, "user", "token", "bench").strip().splitlines()[-1]
 
 
+SHIPAI = "440106006"  # 石牌街道办事处
+PHONE = "13800138000"  # the callers' phone in the load: the portal looks orders up by code and this
+
+
+def staff_tokens(env: dict[str, str]) -> dict[str, str]:
+    """Add a dispatcher and a member of 石牌街道's staff; their bearer tokens by name."""
+    rexian(env, "user", "add", "dispatcher", "--role", "dispatcher")
+    rexian(env, "user", "add", "shipai", "--role", "unit_staff", "--unit", SHIPAI)
+    return {name: rexian(env, "user", "token", name).strip().splitlines()[-1] for name in ("dispatcher", "shipai")}
+
+
 @contextmanager
 def uvicorn_server(app: str, env: dict[str, str], log: Path, workers: int = 1) -> Iterator[str]:
     """A uvicorn serving `app` with `workers` processes; its base URL. Stopped on exit, whatever happened."""

@@ -40,12 +40,19 @@ from urllib.parse import quote
 
 import numpy as np
 import psutil
-from bench_intake import Call, closed_loop, load_bodies, prepare_database, rexian, uvicorn_server
+from bench_intake import (
+    PHONE,
+    SHIPAI,
+    Call,
+    closed_loop,
+    load_bodies,
+    prepare_database,
+    staff_tokens,
+    uvicorn_server,
+)
 from bench_intake import drive as drive_one
 
-SHIPAI = "440106006"  # 石牌街道办事处
 WEIGHTS = {"intake": 60, "list": 20, "action": 10, "search": 10}
-PHONE = "13800138000"
 
 
 class Load:
@@ -267,11 +274,7 @@ def main() -> None:
         env = {**os.environ, "REXIAN_HOME": str(tmp / "home"), "REXIAN_INTELLIGENCE": "0",
                "PYTHONUNBUFFERED": "1",
                "REXIAN_DATABASE_URL": server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)}
-        tokens = {"agent": prepare_database(env)}
-        rexian(env, "user", "add", "dispatcher", "--role", "dispatcher")
-        rexian(env, "user", "add", "shipai", "--role", "unit_staff", "--unit", SHIPAI)
-        for name in ("dispatcher", "shipai"):
-            tokens[name] = rexian(env, "user", "token", name).strip().splitlines()[-1]
+        tokens = {"agent": prepare_database(env), **staff_tokens(env)}
         load = Load(load_bodies(), tokens, args.mix)
         bare = None
         if args.bare_seconds > 0:

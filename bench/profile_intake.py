@@ -1,15 +1,18 @@
-"""Per-intake cost in one process: SQL statements, database round trips and CPU milliseconds.
+"""Per-request cost in one process: SQL statements, database round trips and CPU milliseconds.
 
 The app runs in this process, called as an ASGI app (no sockets, no test client) on a fresh database; `--orders`
-intakes (real 泰迪杯 messages, an agent's token, an Idempotency-Key each, as bench/load_test.py sends
-them) are filed after a warm-up. Statements are counted with a SQLAlchemy cursor listener, round trips
-as statements plus transaction starts/ends and pool pre-pings. The baseline is bench_intake's bare
-FastAPI endpoint called the same way in the same run, so `cpu vs bare` says what intake itself costs
-whatever else the machine is doing. `--profile N` prints the N most expensive functions (cProfile); to
-see the endpoint and its dependencies in that profile, they run on the event loop's thread instead of
-the thread pool (for this measurement only).
+requests of one `--kind` of bench/load_test.py's mix are made one after the other after a warm-up:
+intakes (real 泰迪杯 messages, an agent's token, an Idempotency-Key each, as the load test sends them), or a
+dispatcher's list of 20, the portal's look-up by code and phone, a knowledge search, a dispatch or a unit's
+sign-for over orders filed (and dispatched) first, unmeasured. Statements are counted with a SQLAlchemy cursor
+listener, round trips as statements plus transaction starts/ends and pool pre-pings. The baseline is
+bench_intake's bare FastAPI endpoint called the same way in the same run, so `cpu vs bare` says what the
+request itself costs whatever else the machine is doing. `--profile N` prints the N most expensive functions
+(cProfile); to see the endpoint and its dependencies in that profile, they run on the event loop's thread
+instead of the thread pool (for this measurement only).
 
-    .venv/bin/python bench/profile_intake.py [--orders 300] [--backend postgresql|sqlite] [--profile 25]
+    .venv/bin/python bench/profile_intake.py [--kind intake|list|track|search|dispatch|sign] [--orders 300]
+                                             [--backend postgresql|sqlite] [--profile 25]
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from bench_intake import bare_app, load_bodies, prepare_database
+from bench_intake import PHONE, SHIPAI, bare_app, load_bodies, prepare_database, staff_tokens
 from sqlalchemy import event
 
 
@@ -72,13 +77,15 @@ class Counts:
         return sum(n for k, n in self.kinds.items() if k not in ("BEGIN", "COMMIT", "ROLLBACK", "ping"))
 
 
-async def call(app: Any, path: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST `body` to the ASGI `app`; the response status."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-             "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+async def call(app: Any, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """`method` `path` (with its query) with `body` to the ASGI `app`; the response status and body."""
+    path, _, query = path.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+             "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+             "query_string": query.encode(),
              "headers": [(k.encode(), v.encode()) for k, v in {**headers, "content-length": str(len(body))}.items()],
              "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {}}
-    status = 0
+    status, payload = 0, b""
     sent = False
 
     async def receive() -> dict[str, Any]:
@@ -89,31 +96,64 @@ async def call(app: Any, path: str, body: bytes, headers: dict[str, str]) -> int
         return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
-        nonlocal status
+        nonlocal status, payload
         if message["type"] == "http.response.start":
             status = message["status"]
+        elif message["type"] == "http.response.body":
+            payload += message.get("body", b"")
 
     await app(scope, receive, send)
-    return status
+    return status, payload
 
 
-def post_all(app: Any, path: str, bodies: list[bytes], headers: dict[str, str], n: int,
-             first: int = 0) -> tuple[float, float, int]:
-    """(CPU seconds, wall seconds, failures) for `n` posts, one after the other."""
+Request = tuple[str, str, bytes, dict[str, str], int]  # method, path, body, headers, expected status
 
-    async def run() -> int:
-        failures = 0
-        for i in range(first, first + n):
-            body = json.loads(bodies[i % len(bodies)])
-            body["caller"] = {"phone": "13800138000"}
-            status = await call(app, path, json.dumps(body, ensure_ascii=False).encode(),
-                                {**headers, "idempotency-key": f"profile-{i}"})
-            failures += status != 201
-        return failures
+
+def intakes(bodies: list[bytes], headers: dict[str, str], first: int = 0) -> Callable[[int], Request]:
+    """The i-th intake of the load test: a real message, a caller phone, an Idempotency-Key."""
+
+    def request(i: int) -> Request:
+        body = json.loads(bodies[(first + i) % len(bodies)])
+        body["caller"] = {"phone": PHONE}
+        return ("POST", "/api/v1/work-orders", json.dumps(body, ensure_ascii=False).encode(),
+                {**headers, "idempotency-key": f"profile-{first + i}"}, 201)
+
+    return request
+
+
+def run_all(app: Any, request: Callable[[int], Request], n: int) -> tuple[float, float, int, list[bytes]]:
+    """(CPU seconds, wall seconds, failures, response bodies) for `n` requests, one after the other."""
+
+    async def run() -> tuple[int, list[bytes]]:
+        failures, payloads = 0, []
+        for i in range(n):
+            method, path, body, headers, expected = request(i)
+            status, payload = await call(app, method, path, body, headers)
+            failures += status != expected
+            payloads.append(payload)
+        return failures, payloads
 
     cpu, wall = time.process_time(), time.perf_counter()
-    failures = asyncio.run(run())
-    return time.process_time() - cpu, time.perf_counter() - wall, failures
+    failures, payloads = asyncio.run(run())
+    return time.process_time() - cpu, time.perf_counter() - wall, failures, payloads
+
+
+def other_kinds(bodies: list[bytes], tokens: dict[str, str], orders: list[dict[str, Any]]
+                ) -> dict[str, Callable[[int], Request]]:
+    """The load test's other requests, over the orders filed before: a dispatcher's list of 20, the portal's
+    look-up by code and phone, a knowledge search by a message's title, a dispatch, and the unit's sign-for."""
+    auth = {name: {"authorization": f"Bearer {t}", "content-type": "application/json"} for name, t in tokens.items()}
+    to_unit = json.dumps({"unit_code": SHIPAI}).encode()
+    return {
+        "list": lambda i: ("GET", "/api/v1/work-orders?limit=20", b"", auth["dispatcher"], 200),
+        "track": lambda i: ("GET", f"/api/v1/public/orders/{orders[i % len(orders)]['code']}?phone={PHONE}", b"",
+                            auth["agent"], 200),
+        "search": lambda i: ("GET", f"/api/v1/kb/search?q={quote(json.loads(bodies[i % len(bodies)])['title'][:40])}",
+                             b"", auth["agent"], 200),
+        "dispatch": lambda i: ("POST", f"/api/v1/work-orders/{orders[i]['id']}/actions/dispatch", to_unit,
+                               auth["dispatcher"], 200),
+        "sign": lambda i: ("POST", f"/api/v1/work-orders/{orders[i]['id']}/actions/sign", b"{}", auth["shipai"], 200),
+    }
 
 
 def in_this_thread() -> None:
@@ -129,7 +169,9 @@ def in_this_thread() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--orders", type=int, default=300, help="requests measured")
+    parser.add_argument("--kind", choices=("intake", "list", "track", "search", "dispatch", "sign"), default="intake",
+                        help="the load test's request to measure (the others act on orders filed first)")
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--intelligence", action="store_true", help="classify, locate and route (needs a model)")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions (cProfile)")
@@ -147,25 +189,34 @@ def main() -> None:
         if args.profile:
             in_this_thread()
         headers = {"authorization": f"Bearer {env['REXIAN_TOKEN']}", "content-type": "application/json"}
-        post_all(app, "/api/v1/work-orders", bodies, headers, 30, first=10**6)  # warm-up
-        post_all(bare_app, "/bare", bodies, {"content-type": "application/json"}, 30)
+        bare = [("POST", "/bare", b, {"content-type": "application/json"}, 200) for b in bodies]
+        run_all(bare_app, lambda i: bare[i % len(bare)], 30)
+        n, warm = args.orders, 30
+        kinds = {"intake": intakes(bodies, headers)}
+        if args.kind != "intake":  # the orders the other kinds read and act on, filed (and dispatched) unmeasured
+            *_, payloads = run_all(app, kinds["intake"], warm + n)
+            kinds = other_kinds(bodies, {**staff_tokens(env), "agent": env["REXIAN_TOKEN"]},
+                                [json.loads(p) for p in payloads])
+            if args.kind == "sign":
+                run_all(app, kinds["dispatch"], warm + n)
+        run_all(app, kinds[args.kind], warm)  # warm-up
+        measured = lambda i: kinds[args.kind](warm + i)  # noqa: E731 - past the warm-up's orders (and keys)
         counts = Counts(hotline.uow.engine)
         profiler = cProfile.Profile(time.process_time) if args.profile else None
         if profiler:
             profiler.enable()
-        cpu, wall, failed = post_all(app, "/api/v1/work-orders", bodies, headers, args.orders)
+        cpu, wall, failed, _ = run_all(app, measured, n)
         if profiler:
             profiler.disable()
-        bare_cpu, _, _ = post_all(bare_app, "/bare", bodies, {"content-type": "application/json"}, args.orders)
+        bare_cpu, *_ = run_all(bare_app, lambda i: bare[i % len(bare)], n)
         hotline.uow.engine.dispose()
-    n = args.orders
     per = {k: v / n for k, v in sorted(counts.kinds.items())}
     trips = sum(counts.kinds.values()) / n
-    print(f"{args.backend}, {n} intakes{' + intelligence' if args.intelligence else ''}, "
+    print(f"{args.backend}, {n} × {args.kind}{' + intelligence' if args.intelligence else ''}, "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
-    print(f"statements per intake {counts.statements() / n:.2f}; round trips {trips:.2f}: "
+    print(f"statements per request {counts.statements() / n:.2f}; round trips {trips:.2f}: "
           + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
-    print(f"intake CPU {cpu / n * 1000:.2f} ms (wall {wall / n * 1000:.2f} ms), bare endpoint CPU "
+    print(f"{args.kind} CPU {cpu / n * 1000:.2f} ms (wall {wall / n * 1000:.2f} ms), bare endpoint CPU "
           f"{bare_cpu / n * 1000:.2f} ms, cpu vs bare {cpu / bare_cpu:.2f}; failures {failed}")
     if profiler and args.dump:
         profiler.dump_stats(args.dump)

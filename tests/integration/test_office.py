@@ -20,6 +20,7 @@ from rexian.services import office as svc
 from rexian.services import performance as perf
 from rexian.services import workorders as uc
 from rexian.services.auth import add_user
+from rexian.services.dispatching import Dispatcher
 from rexian.services.notifications import LoggingSms, SmtpEmail, attach_notifications, deliver_due
 
 OFFICE = Actor("dispatcher", Role.DISPATCHER)
@@ -82,6 +83,21 @@ def test_a_unit_is_told_by_email_sms_and_in_app_when_dispatched_and_why_it_must_
     items, unread = svc.notices(hotline, SHIPAI_STAFF)
     assert unread == 2 and [n["kind"] for n in items] == ["reopened", "dispatched"]
     assert svc.notices(hotline, LIEDE_STAFF) == ([], 0)
+
+
+def test_a_unit_is_told_of_an_order_dispatched_to_it_at_intake(hotline):
+    svc.set_unit_contact(hotline, ROOT, SHIPAI, "shipai@example.org", None)
+    hotline.dispatcher = Dispatcher(hotline, classifier=None)
+    intake = uc.AppealIntake(content="小区楼下烧烤店噪音扰民，半夜还很吵", channel=uc.Channel.PHONE,
+                             address="天河区石牌街道")
+    order, _ = uc.file_appeal(hotline, intake, AGENT)
+    assert order.status.value == "dispatched" and order.unit_code == SHIPAI
+    items, unread = svc.notices(hotline, SHIPAI_STAFF)
+    assert unread == 1 and items[0]["kind"] == "dispatched" and order.code in items[0]["message"]
+    assert "石牌街道办事处" in items[0]["message"]  # the router's reason comes with it
+    sms = LoggingSms()
+    assert deliver_due(hotline, {"email": sms}) == {"sent": 1, "retry": 0, "failed": 0}
+    assert sms.sent[0][0] == "shipai@example.org"
 
 
 def test_a_failing_mail_server_is_retried_with_backoff_and_never_undoes_the_action(hotline, clock):

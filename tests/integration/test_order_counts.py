@@ -157,3 +157,12 @@ def test_the_fold_gives_up_rather_than_keep_a_writer_waiting(hotline, clock):
         writer.rollback()
     assert analytics.fold_order_counts(hotline) > 0
     assert stored(hotline) == expected == recounted(hotline)
+
+
+def test_orders_stored_as_one_batch_count_like_orders_stored_one_by_one(hotline, clock):
+    batch = [(uc.new_order(hotline, uc.AppealIntake(
+        content=content, channel=channel, category=category, district=district,
+        received_at=clock.now() - timedelta(hours=hours), auto_dispatch=False), ROOT), None)
+        for content, channel, category, district, hours in APPEALS]
+    assert [created for _, created in uc.store_intakes(hotline, batch)] == [True] * len(APPEALS)
+    assert stored(hotline) == recounted(hotline) and len(stored(hotline)) > len(APPEALS)

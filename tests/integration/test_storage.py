@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import event
 from tests.integration.conftest import ROOT, SHIPAI
 
+from rexian.adapters.db.repositories import OrderFilter
 from rexian.adapters.db.tables import metadata
 from rexian.config import DATA_DIR
 from rexian.domain.errors import ConcurrencyConflict, IllegalTransition
@@ -95,7 +97,7 @@ def test_an_intake_waits_for_another_to_commit_only_where_writers_take_turns(hot
     done: list[str] = []
     other = threading.Thread(target=lambda: done.append(uc.file_appeal(hotline, intake(), AGENT)[0].code))
     with hotline.uow.begin(write=True) as tx:
-        slow.code = tx.next_code("GZ20260928")  # the day's first code
+        slow.code = tx.next_codes("GZ20260928")[0]  # the day's first code
         assert tx.orders.get(1) is None and tx.conn.in_transaction()  # ... and the transaction goes on
         other.start()
         other.join(timeout=10 if side_by_side else 1)
@@ -105,6 +107,58 @@ def test_an_intake_waits_for_another_to_commit_only_where_writers_take_turns(hot
     assert done == ["GZ20260928-000002" if side_by_side else "GZ20260928-000001"]
     assert uc.file_appeal(hotline, intake(), AGENT)[0].code == (
         "GZ20260928-000003" if side_by_side else "GZ20260928-000002")
+
+
+def commits_of(hotline) -> list[int]:
+    """A list that grows by one for every transaction committed on the hotline's engine."""
+    seen: list[int] = []
+    event.listen(hotline.uow.engine, "commit", lambda conn: seen.append(1))
+    return seen
+
+
+def test_intakes_arriving_together_are_stored_in_one_transaction_with_their_own_codes_and_events(hotline):
+    commits = commits_of(hotline)
+    batch = [(uc.new_order(hotline, intake(), AGENT), key) for key in ("k1", "k2", None)]
+    results = uc.store_intakes(hotline, batch)
+    assert [created for _, created in results] == [True, True, True] and len(commits) == 1
+    assert [order.code for order, _ in results] == [f"GZ20260928-00000{i}" for i in (1, 2, 3)]
+    with hotline.uow.begin() as tx:
+        for order, _ in results:
+            assert tx.orders.get(order.id).code == order.code
+            assert [e["action"] for e in tx.orders.events(order.id)] == ["receive"]
+
+
+def test_a_batch_holding_a_retried_key_stores_the_others_and_answers_the_retry_with_the_first_order(hotline):
+    first, _ = uc.file_appeal(hotline, intake(), AGENT, idempotency_key="k-retry")
+    batch = [(uc.new_order(hotline, intake(), AGENT), key) for key in ("k-new", "k-retry", None)]
+    results = uc.store_intakes(hotline, batch)
+    assert [created for _, created in results] == [True, False, True]
+    assert results[1][0].id == first.id and results[1][0].code == first.code
+    with hotline.uow.begin() as tx:
+        orders, total = tx.orders.query(OrderFilter())
+        assert total == 3 and len({o.code for o in orders}) == 3
+        for order in orders:  # the batch that was turned away left no events behind
+            assert [e["action"] for e in tx.orders.events(order.id)] == ["receive"]
+
+
+def test_intakes_filed_at_once_from_many_threads_are_each_stored_once(hotline):
+    barrier = threading.Barrier(12)
+    results: list[tuple] = []
+
+    def one(i: int) -> None:
+        barrier.wait()
+        results.append(uc.file_appeal(hotline, intake(), AGENT, idempotency_key=f"k{i}"))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(results) == 12 and all(created for _, created in results)
+    with hotline.uow.begin() as tx:
+        orders, total = tx.orders.query(OrderFilter())
+    assert total == 12 and {o.code for o in orders} == {o.code for o, _ in results}
+    assert hotline.intakes.waiting == 0
 
 
 def test_the_sla_sweep_marks_late_orders_once(hotline, clock):

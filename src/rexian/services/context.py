@@ -32,6 +32,7 @@ class Hotline:
     limits: TimeLimits = field(default_factory=TimeLimits)
     dispatcher: Any | None = None  # intake intelligence (services.dispatching.Dispatcher), when attached
     knowledge: Any | None = None  # the shared knowledge base (services.knowledge.KnowledgeBase), built on first use
+    intakes: Any | None = None  # new orders stored by group commit (services.workorders), made on first use
     listeners: list[Callable[[WorkOrder, Action], None]] = field(default_factory=list)
     # written with the change, in its transaction (an outbox): (tx, order with its new events, action)
     recorders: list[Callable[[Any, WorkOrder, Action], None]] = field(default_factory=list)

@@ -178,10 +178,8 @@ def _import_chunk(hl: Hotline, fmt: ImportFormat, chunk: list[tuple[int, dict[st
             report.rejected.append({"line": line, "reason": e.message_zh, "reason_en": e.message_en})
     with hl.uow.begin(write=True) as tx:
         stored_meanwhile = tx.orders.existing_external_refs(o.external_ref for o in orders if o.external_ref)
-        for order in orders:
-            if order.external_ref in stored_meanwhile:  # another import of the same file got there first
-                report.skipped_existing += 1
-                continue
-            store_new(hl, tx, order)
-            report.imported += 1
+        new = [(order, None) for order in orders if order.external_ref not in stored_meanwhile]
+        report.skipped_existing += len(orders) - len(new)  # another import of the same file got there first
+        store_new(hl, tx, new)
+        report.imported += len(new)
         tx.commit()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +22,9 @@ from rexian.domain.routing import DispatchDecision
 from rexian.domain.sla import Light
 from rexian.domain.units import UnitKind
 from rexian.domain.vocabulary import AppealType, Channel, Satisfaction, Urgency
-from rexian.domain.workorder import SYSTEM, Action, Actor, Caller, Location, WorkOrder
+from rexian.domain.workorder import SYSTEM, Action, Actor, Caller, Location, Status, WorkOrder
 from rexian.services.context import Hotline
+from rexian.services.group_commit import GroupCommit
 from rexian.services.views import sees_caller_contact
 
 
@@ -92,10 +96,53 @@ def new_order(hl: Hotline, intake: AppealIntake, actor: Actor) -> WorkOrder:
     return order
 
 
-def store_new(hl: Hotline, tx: Transaction, order: WorkOrder, idempotency_key: str | None = None) -> None:
-    """Give a new order its tracking code (the city's prefix, its local day of receipt, a number) and add it."""
-    order.code = tx.next_code(f"{hl.city.code_prefix}{order.received_at.astimezone(LOCAL_TZ):%Y%m%d}")
-    tx.orders.add(order, idempotency_key)
+NewOrder = tuple[WorkOrder, str | None]  # a new order and its idempotency key
+
+
+def store_new(hl: Hotline, tx: Transaction, orders: Sequence[NewOrder]) -> None:
+    """Give new orders their tracking codes (the city's prefix, the local day of receipt, a number: one
+    statement a day, however many orders) and add them, each order dispatched at intake with its unit's notice."""
+    by_prefix: dict[str, list[WorkOrder]] = defaultdict(list)
+    for order, _ in orders:
+        by_prefix[f"{hl.city.code_prefix}{order.received_at.astimezone(LOCAL_TZ):%Y%m%d}"].append(order)
+    for prefix, same_day in by_prefix.items():
+        for order, code in zip(same_day, tx.next_codes(prefix, len(same_day)), strict=True):
+            order.code = code
+
+    def notice(order: WorkOrder) -> None:
+        if order.status == Status.DISPATCHED:
+            hl.record_with(tx, order, Action.DISPATCH)
+
+    tx.orders.add_many(orders, with_id=notice)
+
+
+def store_intakes(hl: Hotline, batch: list[NewOrder]) -> list[tuple[WorkOrder, bool] | BaseException]:
+    """Store a batch of new orders in one transaction (file_appeal's group commit). A key stored before turns
+    the whole batch away; then each order is stored in a transaction of its own, as if it had come alone."""
+    pending = [(order.code, list(order.events)) for order, _ in batch]
+    try:
+        with hl.uow.begin(write=True) as tx:
+            store_new(hl, tx, batch)
+            tx.commit()
+    except IntegrityError as error:
+        if len(batch) == 1:
+            return [_stored_before(hl, batch[0][1], error)]
+        for (order, _), (code, events) in zip(batch, pending, strict=True):
+            order.code, order.id, order.version, order.events[:] = code, None, 0, events  # as it came
+        return [one for new in batch for one in store_intakes(hl, [new])]
+    for order, _ in batch:
+        hl.after_commit(order, Action.RECEIVE)  # the intake (a dispatch with it teaches no one: no person chose)
+    return [(order, True) for order, _ in batch]
+
+
+def _stored_before(hl: Hotline, key: str | None, error: IntegrityError) -> tuple[WorkOrder, bool] | BaseException:
+    """The order an earlier call with `key` created (a retry, or a concurrent call that won the race)."""
+    if key:
+        with hl.uow.begin() as tx:
+            existing = tx.orders.find_by_idempotency_key(key)
+        if existing is not None:
+            return existing, False
+    return error
 
 
 def _apply_analysis(order: WorkOrder, analysis: IntakeAnalysis, intake: AppealIntake) -> None:
@@ -113,26 +160,21 @@ def file_appeal(hl: Hotline, intake: AppealIntake, actor: Actor, idempotency_key
                 ) -> tuple[WorkOrder, bool]:
     """受理: store a new order (and dispatch it when the router is sure). Returns (order, created).
 
-    With an idempotency key a retried call returns the order the first call created: the key's unique
-    index turns the retry's insert away (its transaction, tracking code included, is rolled back), so a
-    first call costs one transaction and no look-up.
+    The analysis runs first, holding no lock; then the order joins the intakes being stored at that moment in
+    one transaction (group commit) and this returns once that has committed. With an idempotency key a retried
+    call returns the order the first call created: the key's unique index turns the retry's insert away, so a
+    first call costs no look-up.
     """
     check_write(actor, "intake")
     idempotency_key = (idempotency_key or "").strip() or None  # a blank key is no key, not one shared by all
-    order = new_order(hl, intake, actor)  # the analysis runs before the transaction, holding no lock
-    try:
-        with hl.uow.begin(write=True) as tx:
-            store_new(hl, tx, order, idempotency_key)
-            tx.commit()
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        with hl.uow.begin() as tx:  # a retry, or a concurrent call with the same key that won the race
-            existing = tx.orders.find_by_idempotency_key(idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
-    return order, True
+    order = new_order(hl, intake, actor)
+    with _MAKING_INTAKES:
+        if hl.intakes is None:
+            hl.intakes = GroupCommit(partial(store_intakes, hl))
+    return hl.intakes.submit((order, idempotency_key))
+
+
+_MAKING_INTAKES = threading.Lock()
 
 
 # -- actions -----------------------------------------------------------------------------------------

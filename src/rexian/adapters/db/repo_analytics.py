@@ -117,10 +117,12 @@ class OrderCounts:
         measures = Counter({m: row._mapping[m] for m in MEASURES})
         return {(row.day, name, row._mapping[name]): measures for name in DIMENSIONS}
 
-    def added(self, order_id: int) -> None:
-        """Add a new order's contribution: one statement, reading the stored row in the database."""
-        self.conn.execute(_add_counts_of_one(self.conn.dialect.name),
-                          {"order_id": order_id, "stripe": order_id % self.stripes})
+    def added(self, order_ids: Sequence[int]) -> None:
+        """Add new orders' contribution: one statement, reading the stored rows in the database, to the
+        stripe of the first."""
+        if order_ids:
+            self.conn.execute(_add_counts_of_new(self.conn.dialect.name),
+                              {"order_ids": list(order_ids), "stripe": order_ids[0] % self.stripes})
 
     def moved(self, order_id: int, before: dict[tuple[date, str, str], Counter[str]]) -> None:
         """Apply the order's contribution now, less `before` (what it contributed before the change)."""
@@ -150,8 +152,8 @@ def _upsert_counts(dialect_name: str, rows: Select[Any] | None = None) -> Any:
 
 
 @cache
-def _add_counts_of_one(dialect_name: str) -> Any:
-    rows = _grouped_counts(dialect_name, wo.c.id == bindparam("order_id")).subquery()
+def _add_counts_of_new(dialect_name: str) -> Any:
+    rows = _grouped_counts(dialect_name, wo.c.id.in_(bindparam("order_ids", expanding=True))).subquery()
     # rows in key order, so concurrent writers lock them in the same order
     return _upsert_counts(dialect_name, select(
         rows.c.day, rows.c.dimension, rows.c.value, bindparam("stripe", type_=SmallInteger),

@@ -55,15 +55,15 @@ class Transaction:
         self.settings = SettingsRepository(self.conn)
         return self
 
-    def next_code(self, prefix: str) -> str:
-        """The next tracking code for `prefix` (the city and the day). Where writers run side by side
-        (PostgreSQL) and nothing has run in this transaction yet, it is taken in a statement of its own, so
+    def next_codes(self, prefix: str, n: int = 1) -> list[str]:
+        """The next `n` tracking codes for `prefix` (the city and the day). Where writers run side by side
+        (PostgreSQL) and nothing has run in this transaction yet, they are taken in a statement of their own, so
         intakes do not queue on the day's counter row until each one commits; a filing that then fails leaves a
         gap in the day's numbers, as a sequence would. Otherwise (SQLite, one writer at a time; a bulk import
-        taking many codes) it is part of the transaction."""
+        taking codes chunk by chunk) they are part of the transaction."""
         if not self._codes_apart or self.conn.in_transaction():
-            return self.orders.next_code(prefix)
-        return self.orders.next_code_committed(prefix)
+            return self.orders.next_codes(prefix, n)
+        return self.orders.next_codes_committed(prefix, n)
 
     def commit(self) -> None:
         self.conn.commit()
