@@ -60,7 +60,7 @@ class Counts:
         self.kinds: Counter[str] = Counter()
         event.listen(engine, "before_cursor_execute", self._statement)
         for name in ("begin", "commit", "rollback"):
-            event.listen(engine, name, lambda conn, name=name: self.kinds.update([name.upper()]))
+            event.listen(engine, name, lambda conn, name=name: self._transaction(conn, name))
         ping = engine.dialect.do_ping
 
         def counted_ping(dbapi_connection: Any) -> bool:
@@ -68,6 +68,10 @@ class Counts:
             return ping(dbapi_connection)
 
         engine.dialect.do_ping = counted_ping
+
+    def _transaction(self, conn: Any, name: str) -> None:
+        if not getattr(conn.connection.dbapi_connection, "autocommit", False):  # else the driver sends nothing
+            self.kinds[name.upper()] += 1
 
     def _statement(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         words = statement.split()

@@ -183,7 +183,7 @@ def hotspots(hl: Hotline, start: datetime | None = None, end: datetime | None = 
 
     likes = likes or {}
     messages = []
-    with hl.uow.begin() as tx:
+    with hl.uow.begin(streams=True) as tx:
         for r in AnalyticsRepository(tx.conn).messages(start, end):
             ref = r.external_ref or r.code
             up, down = likes.get(ref, (0, 0))
@@ -220,7 +220,7 @@ def detect_surges(hl: Hotline, detector: SurgeDetector | None = None, notify: bo
     since = now - timedelta(days=detector.window_days + detector.history_days)
     by_area: list[tuple[str, datetime, str]] = []
     by_place: list[tuple[str, datetime, str]] = []
-    with hl.uow.begin() as tx:
+    with hl.uow.begin(streams=True) as tx:
         for r in AnalyticsRepository(tx.conn).surge_events(since, now):
             at = r.received_at.astimezone(LOCAL_TZ)
             if r.category and r.district:
