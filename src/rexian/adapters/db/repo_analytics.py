@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Date,
+    Integer,
     SmallInteger,
     String,
     and_,
+    any_,
     bindparam,
     case,
     delete,
@@ -153,7 +155,11 @@ def _upsert_counts(dialect_name: str, rows: Select[Any] | None = None) -> Any:
 
 @cache
 def _add_counts_of_new(dialect_name: str) -> Any:
-    rows = _grouped_counts(dialect_name, wo.c.id.in_(bindparam("order_ids", expanding=True))).subquery()
+    if dialect_name == "postgresql":  # one statement text however many orders (an array), so it stays prepared
+        new = wo.c.id == any_(bindparam("order_ids", type_=postgresql.ARRAY(Integer)))
+    else:
+        new = wo.c.id.in_(bindparam("order_ids", expanding=True))
+    rows = _grouped_counts(dialect_name, new).subquery()
     # rows in key order, so concurrent writers lock them in the same order
     return _upsert_counts(dialect_name, select(
         rows.c.day, rows.c.dimension, rows.c.value, bindparam("stripe", type_=SmallInteger),

@@ -90,7 +90,7 @@ class OrderFilter:
     now: datetime | None = None
 
 
-_INSERT_ORDERS = insert(work_orders).returning(work_orders.c.id, sort_by_parameter_order=True)
+_INSERT_ORDERS = insert(work_orders).returning(work_orders.c.code, work_orders.c.id)
 _UPDATE_ORDER = update(work_orders).where(
     and_(work_orders.c.id == bindparam("b_id"), work_orders.c.version == bindparam("b_version")))
 _INSERT_EVENT = insert(work_order_events)
@@ -148,13 +148,14 @@ class WorkOrderRepository:
             return
         rows = [{**_order_values(order), "idempotency_key": key, "version": 1, "updated_at": order.received_at}
                 for order, key in orders]
-        ids = self.conn.execute(_INSERT_ORDERS, rows).scalars().all()
-        for (order, _), order_id in zip(orders, ids, strict=True):
-            order.id, order.version = order_id, 1
+        # ids by (unique) code: no need to have the database return them in the order given
+        ids = dict(self.conn.execute(_INSERT_ORDERS, rows if len(rows) > 1 else rows[0]).tuples().all())
+        for order, _ in orders:
+            order.id, order.version = ids[order.code], 1
             if with_id is not None:
                 with_id(order)
         self._write_events(*(order for order, _ in orders))
-        OrderCounts(self.conn).added(ids)  # last: its busy rows stay locked only until the commit
+        OrderCounts(self.conn).added([order.id for order, _ in orders])  # last: its busy rows stay locked only until the commit
 
     def save(self, order: WorkOrder, at: datetime) -> None:
         """Store changes if nobody else did first (optimistic version check)."""
