@@ -155,7 +155,8 @@ class WorkOrderRepository:
             if with_id is not None:
                 with_id(order)
         self._write_events(*(order for order, _ in orders))
-        OrderCounts(self.conn).added([order.id for order, _ in orders])  # last: its busy rows stay locked only until the commit
+        # last: its busy rows stay locked only until the commit
+        OrderCounts(self.conn).added([order.id for order, _ in orders if order.id is not None])
 
     def save(self, order: WorkOrder, at: datetime) -> None:
         """Store changes if nobody else did first (optimistic version check)."""
