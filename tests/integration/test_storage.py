@@ -141,6 +141,19 @@ def test_a_batch_holding_a_retried_key_stores_the_others_and_answers_the_retry_w
             assert [e["action"] for e in tx.orders.events(order.id)] == ["receive"]
 
 
+def test_an_order_that_cannot_be_stored_fails_alone_and_not_its_batch(hotline):
+    batch = [(uc.new_order(hotline, intake(), AGENT), key) for key in ("k1", "k2", "k3")]
+    batch[1][0].channel = None  # cannot be written: its batch fails, then each order is tried alone
+    results = uc.store_intakes(hotline, batch)
+    assert isinstance(results[1], AttributeError)
+    assert [r[1] for r in (results[0], results[2])] == [True, True]
+    with hotline.uow.begin() as tx:
+        orders, total = tx.orders.query(OrderFilter())
+        assert total == 2 and {o.code for o in orders} == {results[0][0].code, results[2][0].code}
+        for order in orders:
+            assert [e["action"] for e in tx.orders.events(order.id)] == ["receive"]
+
+
 def test_intakes_filed_at_once_from_many_threads_are_each_stored_once(hotline):
     barrier = threading.Barrier(12)
     results: list[tuple] = []

@@ -117,16 +117,17 @@ def store_new(hl: Hotline, tx: Transaction, orders: Sequence[NewOrder]) -> None:
 
 
 def store_intakes(hl: Hotline, batch: list[NewOrder]) -> list[tuple[WorkOrder, bool] | BaseException]:
-    """Store a batch of new orders in one transaction (file_appeal's group commit). A key stored before turns
-    the whole batch away; then each order is stored in a transaction of its own, as if it had come alone."""
+    """Store a batch of new orders in one transaction (file_appeal's group commit). When the batch fails (a key
+    stored before, one order the database refuses, the database gone) each order is then stored in a transaction
+    of its own, as if it had come alone, so one order's failure is never another's."""
     pending = [(order.code, list(order.events)) for order, _ in batch]
     try:
         with hl.uow.begin(write=True) as tx:
             store_new(hl, tx, batch)
             tx.commit()
-    except IntegrityError as error:
+    except Exception as error:  # noqa: BLE001 - alone, the caller gets it; in a batch, each order tries alone
         if len(batch) == 1:
-            return [_stored_before(hl, batch[0][1], error)]
+            return [_stored_before(hl, batch[0][1], error) if isinstance(error, IntegrityError) else error]
         for (order, _), (code, events) in zip(batch, pending, strict=True):
             order.code, order.id, order.version, order.events[:] = code, None, 0, events  # as it came
         return [one for new in batch for one in store_intakes(hl, [new])]
