@@ -120,7 +120,7 @@ def store_intakes(hl: Hotline, batch: list[NewOrder]) -> list[tuple[WorkOrder, b
     """Store a batch of new orders in one transaction (file_appeal's group commit). When the batch fails (a key
     stored before, one order the database refuses, the database gone) each order is then stored in a transaction
     of its own, as if it had come alone, so one order's failure is never another's."""
-    pending = [(order.code, list(order.events)) for order, _ in batch]
+    came = [(order.code, order.id, order.version, list(order.events)) for order, _ in batch]
     try:
         with hl.uow.begin(write=True) as tx:
             store_new(hl, tx, batch)
@@ -128,8 +128,8 @@ def store_intakes(hl: Hotline, batch: list[NewOrder]) -> list[tuple[WorkOrder, b
     except Exception as error:  # noqa: BLE001 - alone, the caller gets it; in a batch, each order tries alone
         if len(batch) == 1:
             return [_stored_before(hl, batch[0][1], error) if isinstance(error, IntegrityError) else error]
-        for (order, _), (code, events) in zip(batch, pending, strict=True):
-            order.code, order.id, order.version, order.events[:] = code, None, 0, events  # as it came
+        for (order, _), (code, order_id, version, events) in zip(batch, came, strict=True):
+            order.code, order.id, order.version, order.events[:] = code, order_id, version, events
         return [one for new in batch for one in store_intakes(hl, [new])]
     for order, _ in batch:
         hl.after_commit(order, Action.RECEIVE)  # the intake (a dispatch with it teaches no one: no person chose)

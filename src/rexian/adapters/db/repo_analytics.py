@@ -106,13 +106,17 @@ def recount(conn: Connection) -> int:
 STRIPES = {"postgresql": 16}
 
 
+def stripes(conn: Connection) -> int:
+    return STRIPES.get(conn.dialect.name, 1)
+
+
 class OrderCounts:
     """Moves an order's contribution in order_counts when it is filed or changed, in the caller's
     transaction; rows are touched in key order so concurrent writers never wait on each other in a cycle."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.stripes = STRIPES.get(conn.dialect.name, 1)
+        self.stripes = stripes(conn)
 
     def read(self, order_id: int) -> dict[tuple[date, str, str], Counter[str]]:
         row = self.conn.execute(_contributions_of_one(self.conn.dialect.name), {"order_id": order_id}).one()
@@ -171,7 +175,7 @@ def fold_stripes(conn: Connection, before: date, wait_ms: int = 200) -> int:
     stripe). Rows a writer holds right now are skipped, to be folded next time, and the fold gives up (raising
     LockNotAvailable) rather than keep a writer waiting on a row it holds itself for more than `wait_ms`.
     The number of rows folded."""
-    if STRIPES.get(conn.dialect.name, 1) == 1:
+    if stripes(conn) == 1:
         return 0
     conn.execute(text(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'"))
     key, measures = "day, dimension, value", ", ".join(MEASURES)
