@@ -132,6 +132,13 @@ SHIPAI = "440106006"  # 石牌街道办事处
 PHONE = "13800138000"  # the callers' phone in the load: the portal looks orders up by code and this
 
 
+def intake_body(bodies: list[bytes], n: int) -> bytes:
+    """The n-th intake of the load: a real message (cycling through `bodies`) from the load's caller phone."""
+    body = json.loads(bodies[n % len(bodies)])
+    body["caller"] = {"phone": PHONE}
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
 def staff_tokens(env: dict[str, str]) -> dict[str, str]:
     """Add a dispatcher and a member of 石牌街道's staff; their bearer tokens by name."""
     rexian(env, "user", "add", "dispatcher", "--role", "dispatcher")

@@ -45,6 +45,7 @@ from bench_intake import (
     SHIPAI,
     Call,
     closed_loop,
+    intake_body,
     load_bodies,
     prepare_database,
     staff_tokens,
@@ -98,9 +99,7 @@ class Load:
         with self.lock:
             self.counter += 1
             n = self.counter
-        body = json.loads(self.bodies[n % len(self.bodies)])
-        body["caller"] = {"phone": PHONE}
-        return Call(kind, "POST", "/api/v1/work-orders", json.dumps(body, ensure_ascii=False).encode(),
+        return Call(kind, "POST", "/api/v1/work-orders", intake_body(self.bodies, n),
                     {**self.auth["agent"], "idempotency-key": f"load-{n}"}, 201)
 
     def settle(self, call: Call, status: int, payload: bytes) -> None:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bench_intake import PHONE, SHIPAI, bare_app, load_bodies, prepare_database, staff_tokens
+from bench_intake import PHONE, SHIPAI, bare_app, intake_body, load_bodies, prepare_database, staff_tokens
 from sqlalchemy import event
 
 
@@ -117,9 +117,7 @@ def intakes(bodies: list[bytes], headers: dict[str, str], first: int = 0) -> Cal
     """The i-th intake of the load test: a real message, a caller phone, an Idempotency-Key."""
 
     def request(i: int) -> Request:
-        body = json.loads(bodies[(first + i) % len(bodies)])
-        body["caller"] = {"phone": PHONE}
-        return ("POST", "/api/v1/work-orders", json.dumps(body, ensure_ascii=False).encode(),
+        return ("POST", "/api/v1/work-orders", intake_body(bodies, first + i),
                 {**headers, "idempotency-key": f"profile-{first + i}"}, 201)
 
     return request
