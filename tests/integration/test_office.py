@@ -11,6 +11,7 @@ from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import event
 from tests.integration.conftest import LIEDE, ROOT, SHIPAI, TIANHE
 
 from rexian.domain.errors import Forbidden, InvalidInput
@@ -100,6 +101,33 @@ def test_a_unit_is_told_of_an_order_dispatched_to_it_at_intake(hotline):
     assert sms.sent[0][0] == "shipai@example.org"
 
 
+def test_a_batch_of_intakes_tells_each_unit_of_its_own_orders_in_one_statement_per_table(hotline):
+    """Group commit stores a batch in one transaction: the batch's notices are one insert, its units' contacts
+    one look-up and its outbox messages one insert, and each unit still gets exactly its own orders."""
+    svc.set_unit_contact(hotline, ROOT, SHIPAI, "shipai@example.org", None)
+    svc.set_unit_contact(hotline, ROOT, LIEDE, None, "13900139000")
+    hotline.dispatcher = Dispatcher(hotline, classifier=None)
+    places = ["天河区石牌街道", "天河区猎德街道", "天河区石牌街道", None]
+    batch = [(uc.new_order(hotline, uc.AppealIntake(content="小区楼下烧烤店噪音扰民，半夜还很吵", address=place,
+                                                    channel=uc.Channel.PHONE), AGENT), None) for place in places]
+    assert [order.unit_code for order, _ in batch] == [SHIPAI, LIEDE, SHIPAI, None]  # the last one: no place
+    statements: list[str] = []
+    event.listen(hotline.uow.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *rest: statements.append(sql.split("(")[0].strip()))
+    results = uc.store_intakes(hotline, batch)
+    assert all(created for _, created in results)
+    touching = [s for s in statements if "notifications" in s or "outbox" in s or "unit_contacts" in s]
+    assert len(touching) == 3, touching
+    codes = [order.code for order, _ in results]
+    shipai = sorted(item["message"].split()[0] for item in svc.notices(hotline, SHIPAI_STAFF)[0])
+    assert shipai == sorted([codes[0], codes[2]])
+    assert [item["message"].split()[0] for item in svc.notices(hotline, LIEDE_STAFF)[0]] == [codes[1]]
+    sent = LoggingSms()
+    assert deliver_due(hotline, {"email": sent, "sms": sent})["sent"] == 3
+    assert sorted(recipient for recipient, _ in sent.sent) == ["13900139000", "shipai@example.org",
+                                                               "shipai@example.org"]
+
+
 def test_a_failing_mail_server_is_retried_with_backoff_and_never_undoes_the_action(hotline, clock):
     svc.set_unit_contact(hotline, ROOT, SHIPAI, "shipai@example.org", None)
     oid = new_order(hotline)
@@ -119,7 +147,7 @@ def test_a_notice_is_stored_with_its_change_or_not_at_all(hotline):
     oid = new_order(hotline)
     before = uc.get_order(hotline, oid, OFFICE)[0].status
 
-    def fails(tx, order, action):
+    def fails(tx, action, orders):
         raise RuntimeError("the transaction dies after the notice was written")
 
     hotline.recorders.append(fails)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
@@ -34,8 +34,8 @@ class Hotline:
     knowledge: Any | None = None  # the shared knowledge base (services.knowledge.KnowledgeBase), built on first use
     intakes: Any | None = None  # new orders stored by group commit (services.workorders), made on first use
     listeners: list[Callable[[WorkOrder, Action], None]] = field(default_factory=list)
-    # written with the change, in its transaction (an outbox): (tx, order with its new events, action)
-    recorders: list[Callable[[Any, WorkOrder, Action], None]] = field(default_factory=list)
+    # written with the change, in its transaction (an outbox): (tx, action, the orders with their new events)
+    recorders: list[Callable[[Any, Action, Sequence[WorkOrder]], None]] = field(default_factory=list)
     _policy: DeadlinePolicy | None = None
     _unit_names: dict[str, str] | None = None
     _lock: Lock = field(default_factory=Lock)
@@ -73,11 +73,12 @@ class Hotline:
         if self.dispatcher:
             self.dispatcher.reload_rules()
 
-    def record_with(self, tx: Any, order: WorkOrder, action: Action) -> None:
-        """What must be stored with the change itself (notices to the unit) runs in its transaction, before
-        the order is saved: it commits or rolls back with the change."""
-        for recorder in self.recorders:
-            recorder(tx, order, action)
+    def record_with(self, tx: Any, action: Action, orders: Sequence[WorkOrder]) -> None:
+        """What must be stored with a change itself (notices to the unit) runs in its transaction, before the
+        orders are saved: it commits or rolls back with the change. One call for all the orders the change made."""
+        if orders:
+            for recorder in self.recorders:
+                recorder(tx, action, orders)
 
     def after_commit(self, order: WorkOrder, action: Action) -> None:
         """Side effects (notifications) run after the commit and never undo it."""

@@ -12,6 +12,7 @@ import logging
 import os
 import smtplib
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -93,24 +94,30 @@ def notice_for(order: WorkOrder, action: Action, reason: str) -> tuple[str, str]
     return kind, f"{text}：{reason}" if reason else text
 
 
-def record_notice(hl: Hotline, tx: Transaction, order: WorkOrder, action: Action) -> int:
-    """In the change's transaction, before the order is saved (its new events still pending): the in-app
-    notice and one outbox message per contact of the unit. Returns how many messages it queued."""
-    reason = next((e.reason for e in reversed(order.events) if e.action == action.value), "")
-    notice = notice_for(order, action, reason)
-    if notice is None or not order.unit_code or order.id is None:
-        return 0
-    kind, text = notice
+def record_notices(hl: Hotline, tx: Transaction, action: Action, orders: Sequence[WorkOrder]) -> int:
+    """In the change's transaction, before the orders are saved (their new events still pending): each order's
+    in-app notice and one outbox message per contact of its unit, in one statement each however many orders.
+    Returns how many messages it queued."""
     now = hl.clock.now()
-    message = f"{order.code} {order.title}：{text}"
+    notices = []
+    for order in orders:
+        reason = next((e.reason for e in reversed(order.events) if e.action == action.value), "")
+        notice = notice_for(order, action, reason)
+        if notice is not None and order.unit_code and order.id is not None:
+            notices.append((order, notice[0], notice[1], f"{order.code} {order.title}：{notice[1]}"))
+    if not notices:
+        return 0
     repo = NotificationRepository(tx.conn)
-    repo.notify(now, order.unit_code, order.id, kind, message)
-    contact = repo.contact(order.unit_code) or {}
-    queued = [(channel, contact[key]) for channel, key in (("email", "email"), ("sms", "phone"))
-              if contact.get(key)]
-    for channel, recipient in queued:
-        repo.enqueue(now, channel, recipient, f"【12345】{text[:60]}", message)
-    return len(queued)
+    repo.notify([{"at": now, "unit_code": order.unit_code, "order_id": order.id, "kind": kind, "message": message}
+                 for order, kind, _, message in notices])
+    contacts = repo.contacts(order.unit_code for order, *_ in notices if order.unit_code)
+    messages = [{"at": now, "channel": channel, "recipient": contact[key], "subject": f"【12345】{text[:60]}",
+                 "body": message}
+                for order, _, text, message in notices
+                for contact in (contacts.get(order.unit_code or "", {}),)
+                for channel, key in (("email", "email"), ("sms", "phone")) if contact.get(key)]
+    repo.enqueue(messages)
+    return len(messages)
 
 
 def deliver_due(hl: Hotline, senders: dict[str, Sender], limit: int = 100) -> dict[str, int]:
@@ -159,8 +166,8 @@ def attach_notifications(hl: Hotline, senders: dict[str, Sender] | None = None, 
 
     queued = threading.local()  # set in the transaction, read after its commit, on the same thread
 
-    def recorder(tx: Transaction, order: WorkOrder, action: Action) -> None:
-        if record_notice(hl, tx, order, action):
+    def recorder(tx: Transaction, action: Action, orders: Sequence[WorkOrder]) -> None:
+        if record_notices(hl, tx, action, orders):
             queued.any = True
 
     def listener(order: WorkOrder, action: Action) -> None:

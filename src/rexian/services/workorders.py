@@ -109,11 +109,10 @@ def store_new(hl: Hotline, tx: Transaction, orders: Sequence[NewOrder]) -> None:
         for order, code in zip(same_day, tx.next_codes(prefix, len(same_day)), strict=True):
             order.code = code
 
-    def notice(order: WorkOrder) -> None:
-        if order.status == Status.DISPATCHED:
-            hl.record_with(tx, order, Action.DISPATCH)
+    def notices(stored: Sequence[WorkOrder]) -> None:
+        hl.record_with(tx, Action.DISPATCH, [order for order in stored if order.status == Status.DISPATCHED])
 
-    tx.orders.add_many(orders, with_id=notice)
+    tx.orders.add_many(orders, with_ids=notices)
 
 
 def store_intakes(hl: Hotline, batch: list[NewOrder]) -> list[tuple[WorkOrder, bool] | BaseException]:
@@ -301,7 +300,7 @@ def perform(hl: Hotline, order_id: int, action: Action, actor: Actor, payload: d
                                       "the work order was changed by someone else: reload and retry")
         now = hl.clock.now()
         handler(hl, tx, order, actor, now, payload or {})
-        hl.record_with(tx, order, action)
+        hl.record_with(tx, action, [order])
         tx.orders.save(order, now)
         tx.commit()
     hl.after_commit(order, action)
@@ -352,16 +351,19 @@ def _sweep_deadlines(hl: Hotline, batch: int) -> dict[str, int]:
         with hl.uow.begin(write=True) as tx:
             now = hl.clock.now()
             page = tx.orders.late_orders(now, after_id, batch)
-            marked = []
+            marked, changed = [], []
             for order in page:
                 kinds = order.mark_overdue(now)
                 if not kinds:
                     continue  # already marked by an earlier sweep
                 counts["orders"] += 1
+                changed.append(order)
                 for kind in kinds:
                     counts[kind] += 1
                     marked.append((order, Action.REMIND if kind == "sign" else Action.SUPERVISE))
-                    hl.record_with(tx, order, marked[-1][1])
+            for action in (Action.REMIND, Action.SUPERVISE):  # the page's notices, before its events are saved
+                hl.record_with(tx, action, [order for order, done in marked if done == action])
+            for order in changed:
                 tx.orders.save(order, now)
             tx.commit()
         for order, action in marked:

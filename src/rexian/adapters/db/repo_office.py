@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -61,15 +62,20 @@ class AttachmentRepository:
                                         .order_by(attachments.c.id)))
 
 
+_INSERT_NOTICES = insert(notifications)
+_INSERT_OUTBOX = insert(outbox)
+
+
 class NotificationRepository:
     """In-app notifications, unit contacts and the outbox of messages to deliver."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def notify(self, at: datetime, unit_code: str | None, order_id: int | None, kind: str, message: str) -> None:
-        self.conn.execute(insert(notifications).values(at=at, unit_code=unit_code, order_id=order_id, kind=kind,
-                                                       message=message, read=False))
+    def notify(self, notices: Sequence[dict[str, Any]]) -> None:
+        """In-app notices (at, unit_code, order_id, kind, message), in one statement however many."""
+        if notices:
+            self.conn.execute(_INSERT_NOTICES, [{**notice, "read": False} for notice in notices])
 
     def for_unit(self, unit_code: str | None, limit: int = 50) -> list[dict[str, Any]]:
         c = notifications.c
@@ -86,17 +92,23 @@ class NotificationRepository:
         where = c.unit_code.is_(None) if unit_code is None else c.unit_code == unit_code
         self.conn.execute(update(notifications).where(where).values(read=True))
 
-    def contact(self, unit_code: str) -> dict[str, Any] | None:
-        row = self.conn.execute(select(unit_contacts).where(unit_contacts.c.unit_code == unit_code)).first()
-        return dict(row._mapping) if row else None
+    def contacts(self, unit_codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The contacts of these units, by unit code (units without one are left out)."""
+        codes = sorted(set(unit_codes))
+        if not codes:
+            return {}
+        rows = self.conn.execute(select(unit_contacts).where(unit_contacts.c.unit_code.in_(codes)))
+        return {row.unit_code: dict(row._mapping) for row in rows}
 
     def set_contact(self, unit_code: str, email: str | None, phone: str | None) -> None:
         self.conn.execute(delete(unit_contacts).where(unit_contacts.c.unit_code == unit_code))
         self.conn.execute(insert(unit_contacts).values(unit_code=unit_code, email=email, phone=phone))
 
-    def enqueue(self, at: datetime, channel: str, recipient: str, subject: str, body: str) -> None:
-        self.conn.execute(insert(outbox).values(at=at, channel=channel, recipient=recipient, subject=subject,
-                                                body=body, attempts=0, next_attempt_at=at, failed=False))
+    def enqueue(self, messages: Sequence[dict[str, Any]]) -> None:
+        """Messages to deliver (at, channel, recipient, subject, body), due at once, in one statement."""
+        if messages:
+            self.conn.execute(_INSERT_OUTBOX, [{**message, "attempts": 0, "next_attempt_at": message["at"],
+                                                "failed": False} for message in messages])
 
     def due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         c = outbox.c

@@ -140,20 +140,20 @@ class WorkOrderRepository:
         return _codes(prefix, last, n)
 
     def add_many(self, orders: Sequence[tuple[WorkOrder, str | None]],
-                 with_id: Callable[[WorkOrder], None] | None = None) -> None:
+                 with_ids: Callable[[list[WorkOrder]], None] | None = None) -> None:
         """Add new orders (each with its idempotency key) in three statements, however many: the orders, their
-        events, their counts. `with_id(order)` runs for each once it has its id, before its events are written
-        (what must be stored with a new order, such as its unit's notice)."""
+        events, their counts. `with_ids(orders)` runs once they have their ids, before their events are written
+        (what must be stored with new orders, such as their units' notices)."""
         if not orders:
             return
         rows = [{**_order_values(order), "idempotency_key": key, "version": 1, "updated_at": order.received_at}
                 for order, key in orders]
         # ids by (unique) code: no need to have the database return them in the order given
-        ids = dict(self.conn.execute(_INSERT_ORDERS, rows if len(rows) > 1 else rows[0]).tuples().all())
+        ids = dict(self.conn.execute(_INSERT_ORDERS, rows if len(rows) > 1 else rows[0]).all())
         for order, _ in orders:
             order.id, order.version = ids[order.code], 1
-            if with_id is not None:
-                with_id(order)
+        if with_ids is not None:
+            with_ids([order for order, _ in orders])
         self._write_events(*(order for order, _ in orders))
         # last: its busy rows stay locked only until the commit
         OrderCounts(self.conn).added([order.id for order, _ in orders if order.id is not None])
