@@ -25,6 +25,11 @@ PLACE_ROLES = {"{district}": UnitKind.DISTRICT, "{street}": UnitKind.STREET,
 _LEVEL_UP = {"{community}": "{street}", "{street}": "{district}"}
 
 
+def _root(category: str) -> str:
+    """The top level of a taxonomy path ("城乡建设/物业管理" → "城乡建设")."""
+    return category.split("/", 1)[0]
+
+
 @dataclass(frozen=True)
 class RoutingRule:
     """A routing rule (like FixMyStreet's Contact): these orders go to that unit."""
@@ -227,6 +232,10 @@ class Router:
                              u for u in units if u.is_territorial}
         self._community = {(u.district, u.street, u.name): u for u in units
                            if u.kind == UnitKind.COMMUNITY}
+        # the rules an order can match, by its top-level category and district (each rule names at most one)
+        self._roots = {_root(r.category) for r in self.rules} - {ANY}
+        self._districts = {r.district for r in self.rules} - {ANY}
+        self._shortlists: dict[tuple[str | None, str | None], list[RoutingRule]] = {}
 
     def _place_unit(self, role: str, ctx: DispatchContext) -> Unit | None:
         kind = PLACE_ROLES[role]
@@ -249,11 +258,23 @@ class Router:
             role = _LEVEL_UP.get(role)
         return None
 
+    def _shortlist(self, ctx: DispatchContext) -> list[RoutingRule]:
+        """The rules that can match `ctx` by its top-level category and district, in rank order. One list per
+        (category, district) the rules name, plus one for any other; made on first use."""
+        root = _root(ctx.category or "")
+        key = (root if root in self._roots else None, ctx.district if ctx.district in self._districts else None)
+        rules = self._shortlists.get(key)
+        if rules is None:
+            rules = [r for r in self.rules if (r.category == ANY or _root(r.category) == key[0])
+                     and (r.district == ANY or r.district == key[1])]
+            self._shortlists[key] = rules
+        return rules
+
     def _matching_rules(self, ctx: DispatchContext) -> dict[str, RoutingRule]:
         """The units named by the best-ranked matching rules (several when they tie)."""
         top: dict[str, RoutingRule] = {}
         rank = None
-        for rule in self.rules:
+        for rule in self._shortlist(ctx):
             if rank is not None and (rule.priority, rule.specificity) != rank:
                 break
             if rule.matches(ctx) and (unit := self._unit_of(rule, ctx)):

@@ -139,3 +139,27 @@ def test_a_return_also_overrides_what_history_had_learned():
     assert router.decide(ctx()).unit_code == "ZJ"
     router.penalise(ctx(), "ZJ")
     assert router.decide(ctx()).unit_code == "SP"
+
+
+def test_the_rules_shortlisted_by_category_and_district_decide_as_a_scan_of_every_rule_would():
+    """The router looks only at the rules an order's top-level category and district allow; over every
+    combination of categories and places (named by rules or not, prefixes that are not a whole level, none)
+    the units and rules it picks are those of a plain scan of all the rules."""
+    rules = [RoutingRule("R1", 10, "ZJ", category="城乡建设"),
+             RoutingRule("R2", 20, "{street}", category="城乡建设/物业管理"),
+             RoutingRule("R3", 20, "SW", category="城乡建设/物业管理", district="海珠区"),
+             RoutingRule("R4", 15, "PW", keywords=("停电",)),
+             RoutingRule("R5", 15, "SW", category="城乡", district="天河区"),
+             RoutingRule("R6", 5, "{district}"),
+             RoutingRule("R7", 30, "PW", category="能源/供电", street="石牌街道")]
+    router = Router(rules, UNITS)
+    scan = Router(rules, UNITS)
+    scan._shortlist = lambda ctx: scan.rules  # type: ignore[method-assign]  # every rule, in rank order
+    categories = ["城乡建设", "城乡建设/物业管理", "城乡建设/物业管理/收费", "城乡", "城乡规划", "能源/供电", "能源", None, ""]
+    places = [("天河区", "石牌街道"), ("天河区", None), ("海珠区", None), ("越秀区", None), (None, None)]
+    for text in ("小区物业不管楼道垃圾", "家里又停电了"):
+        for category in categories:
+            for district, street in places:
+                c = ctx(text=text, category=category, district=district, street=street)
+                assert router._matching_rules(c) == scan._matching_rules(c), (text, category, district)
+                assert router.decide(c) == scan.decide(c)
