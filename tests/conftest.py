@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,13 @@ from sqlalchemy.engine import make_url
 from rexian.domain.clock import LOCAL_TZ, FixedClock
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, for a test server."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 # Tests never pick up a model trained on the developer's machine: a fresh clone has none, so every
 # run sees the same thing. Tests that need a classifier train a small one themselves.

@@ -6,7 +6,6 @@ Skipped only where /usr/bin/chromium does not exist (CI installs it).
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from tests.conftest import free_port
 
 from rexian.bootstrap import bootstrap
 from rexian.config import Settings
@@ -45,12 +45,6 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_hotline(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Hotline:
     """A hotline on a fresh SQLite copy of the Guangzhou template, with the demo users (intelligence on)."""
@@ -66,7 +60,7 @@ def live_hotline(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
 @pytest.fixture(scope="session")
 def base_url(live_hotline: Hotline) -> Iterator[str]:
     """pytest-playwright's base_url: a real uvicorn server in a thread."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(live_hotline, public_rate_limit=10_000), host="127.0.0.1",
                                            port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -63,6 +63,16 @@ def test_the_systemd_unit_starts_gunicorn_with_this_configuration():
     assert re.search(r"^ExecStart=\S+/gunicorn -c \S+/deploy/gunicorn\.conf\.py rexian\.web\.main:app$", unit, re.M)
 
 
+def test_the_systemd_unit_gives_its_workers_one_fresh_metrics_directory_of_its_own():
+    """The workers add up their counters through PROMETHEUS_MULTIPROC_DIR (test_observability); it must be the
+    unit's runtime directory (%t is /run), made empty at start and writable under ProtectSystem=strict."""
+    unit = (DEPLOY / "rexian.service").read_text()
+    runtime = re.search(r"^RuntimeDirectory=(\S+)$", unit, re.M)
+    assert runtime and "%N" in runtime[1]  # one per unit: the one-worker CTI copy does not share it
+    assert re.search(rf"^Environment=PROMETHEUS_MULTIPROC_DIR=%t/{re.escape(runtime[1])}$", unit, re.M)
+    assert not re.search(r"^RuntimeDirectoryPreserve=", unit, re.M)
+
+
 def test_cron_runs_commands_the_cli_has():
     from typer.main import get_command
 

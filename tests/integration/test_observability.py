@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.conftest import free_port
 from tests.integration.conftest import SHIPAI, auth
 from tests.integration.test_api_lifecycle import act, file_order
 
@@ -60,6 +67,61 @@ def test_metrics_count_intakes_dispatch_latency_queues_and_overdue_orders(client
     assert _metric(client, 'rexian_overdue_orders') == 3
     assert _metric(client, 'rexian_queue_size{queue="review"}') >= 0
     assert _metric(client, 'rexian_orders{status="dispatched"}') == 1
+
+
+def _metric_of(base: str, line_start: str) -> float:
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return float(next(line for line in text.splitlines() if line.startswith(line_start)).split()[-1])
+
+
+def _app_process(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+    """`rexian.web.main:app` in a uvicorn process of its own, as a gunicorn worker runs it; its base URL."""
+    port = free_port()
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "rexian.web.main:app", "--port", str(port),
+                                    "--log-level", "warning"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _wait_until_up(process: subprocess.Popen, base: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, log.read_text()
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2):
+                return
+        except OSError:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+
+
+def test_app_processes_sharing_a_metrics_directory_each_report_the_counts_of_all(database_url, tmp_path):
+    """Behind gunicorn a scrape reaches whichever worker nginx picks. With PROMETHEUS_MULTIPROC_DIR (which
+    deploy/rexian.service sets) every worker's /metrics adds up the counters of all of them: two app processes
+    that took 2 and 3 intakes both report 5."""
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    env = {**os.environ, "REXIAN_DATABASE_URL": database_url, "REXIAN_HOME": str(tmp_path / "home"),
+           "REXIAN_INTELLIGENCE": "0", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    apps = [_app_process(env, tmp_path / f"app{i}.log") for i in (1, 2)]
+    try:
+        for (process, base), i in zip(apps, (1, 2), strict=True):
+            _wait_until_up(process, base, tmp_path / f"app{i}.log")
+        body = json.dumps({"content": "石牌村路口路灯不亮已经一周", "channel": "web"}).encode()
+        for (_, base), intakes in zip(apps, (2, 3), strict=True):
+            for _ in range(intakes):
+                request = urllib.request.Request(f"{base}/api/v1/work-orders", body,
+                                                 {"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    assert response.status == 201
+        for _, base in apps:
+            assert _metric_of(base, "rexian_intakes_total") == 5
+            assert _metric_of(base, 'rexian_http_requests_total{method="POST",route="/api/v1/work-orders"') == 5
+    finally:
+        for process, _ in apps:
+            process.terminate()
+            process.wait(10)
 
 
 def test_the_health_check_answers_503_when_the_database_is_down(hotline: Hotline, clock):

@@ -4,7 +4,6 @@ filters, errors, the notes and servicerequestupdates extensions, and schemathesi
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +13,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import uvicorn
+from tests.conftest import free_port
 from tests.integration.conftest import ROOT, SHIPAI, USERS
 from typer.testing import CliRunner
 
@@ -250,15 +250,9 @@ def test_the_cli_issues_a_key_that_posts(client, database_url, monkeypatch):
     assert post(client, json.loads(result.stdout)["api_key"]).status_code == 201
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # one live-server run; DB paths covered above
 def test_schemathesis_finds_no_server_error_in_the_open311_schema(hotline, database_url, api_key, tmp_path):
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(hotline, public_rate_limit=100_000), port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

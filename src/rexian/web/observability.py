@@ -1,8 +1,9 @@
 """Operations around every request: a request id, JSON logs, Prometheus metrics, a body-size limit.
 
 One pure ASGI middleware (cheaper than BaseHTTPMiddleware on the intake hot path) does the per-request
-work; /metrics serves counters kept in this process and gauges counted in the database on scrape, so a
-scrape reports the same overdue and queue figures whichever worker answers it.
+work; /metrics serves the request counters and gauges counted in the database on scrape, so a scrape reports
+the same overdue and queue figures whichever worker answers it. The counters are this process's, or with
+PROMETHEUS_MULTIPROC_DIR set (deploy/rexian.service does) those of every worker writing to that directory.
 """
 
 from __future__ import annotations
