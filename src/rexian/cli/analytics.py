@@ -100,7 +100,8 @@ def surges(as_json: Annotated[bool, typer.Option("--json")] = False,
     result = detect_surges(hl, notify=notify)
     alerts = open_surges(hl, operator())
     lines = [f"{result['firing']} firing, {result['new']} new, {result['closed']} closed "
-             f"({result['orders_read']} orders read)"]
+             f"({result['orders_read']} orders read)" if not result.get("skipped")
+             else "another surge detection is running: this one did nothing"]
     lines += [f"  {a['kind']:<17} {a['key']}: {a['observed']} vs {a['expected']} expected (×{a['ratio']}, "
               f"p={a['p_value']:.1e})" for a in alerts]
     emit({**result, "alerts": alerts}, as_json, "\n".join(lines))

@@ -210,6 +210,15 @@ def hotspot_dict(h: Hotspot) -> dict[str, Any]:
 
 def detect_surges(hl: Hotline, detector: SurgeDetector | None = None, notify: bool = True
                   ) -> dict[str, Any]:
+    """The surge detection below, by one process at a time (cron may run it on every machine): a run that
+    finds another one running does nothing, so no alert goes out twice."""
+    with exclusive(hl.uow.engine, "surge-detection") as mine:
+        if not mine:
+            return {"firing": 0, "new": 0, "closed": 0, "orders_read": 0, "skipped": True}
+        return _detect_surges(hl, detector, notify)
+
+
+def _detect_surges(hl: Hotline, detector: SurgeDetector | None, notify: bool) -> dict[str, Any]:
     """Per category × district and per named place, compare the last days with their seasonal
     baseline; store firing alerts, close those that stopped, send new ones to the office."""
     from rexian.intelligence.places import extract_places, place_key

@@ -38,6 +38,7 @@ NOTICES: dict[Action, tuple[str, str]] = {
 }
 MAX_ATTEMPTS = 6
 BACKOFF = timedelta(minutes=1)
+CLAIM = timedelta(minutes=5)  # how long a claimed message is left to its sender (an SMTP attempt times out at 10 s)
 
 
 class Sender(Protocol):
@@ -121,12 +122,19 @@ def record_notices(hl: Hotline, tx: Transaction, action: Action, orders: Sequenc
 
 
 def deliver_due(hl: Hotline, senders: dict[str, Sender], limit: int = 100) -> dict[str, int]:
-    """Send what is due; a failure is retried later (1, 2, 4 … minutes) and given up after
-    MAX_ATTEMPTS. Each message is claimed in its own short transaction."""
+    """Send what is due, up to `limit` messages, one at a time: each is claimed in a short transaction (so a
+    delivery running in another process at the same moment skips it), sent, then marked sent or failed. A
+    failure is retried later (1, 2, 4 … minutes) and given up after MAX_ATTEMPTS; a message whose sender died
+    after claiming it is due again after CLAIM."""
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    with hl.uow.begin() as tx:
-        due = NotificationRepository(tx.conn).due(hl.clock.now(), limit)
-    for message in due:
+    for _ in range(limit):
+        with hl.uow.begin(write=True) as tx:
+            now = hl.clock.now()
+            claimed = NotificationRepository(tx.conn).claim_due(now, now + CLAIM, 1)
+            tx.commit()
+        if not claimed:
+            break
+        message = claimed[0]
         sender = senders.get(message["channel"])
         try:
             if sender is None:
@@ -155,7 +163,7 @@ def default_senders() -> dict[str, Sender]:
 def attach_notifications(hl: Hotline, senders: dict[str, Sender] | None = None, background: bool = True) -> None:
     """Register the after-commit listener; with `background`, deliver on a thread after each notice."""
     chosen = senders or default_senders()
-    one_at_a_time = threading.Lock()  # two deliveries at once could send a message twice
+    one_at_a_time = threading.Lock()  # one delivery thread at a time here; claims keep other processes apart
 
     def deliver() -> None:
         with one_at_a_time:

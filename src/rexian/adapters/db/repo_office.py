@@ -110,10 +110,17 @@ class NotificationRepository:
             self.conn.execute(_INSERT_OUTBOX, [{**message, "attempts": 0, "next_attempt_at": message["at"],
                                                 "failed": False} for message in messages])
 
-    def due(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+    def claim_due(self, now: datetime, until: datetime, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` messages due at `now`, taken until `until`: a sender in another process skips them
+        meanwhile (rows it finds locked, then their new due time), and may take them after `until` should
+        this one die before marking them."""
         c = outbox.c
-        return _dicts(self.conn.execute(select(outbox).where(and_(
-            c.sent_at.is_(None), c.failed.is_(False), c.next_attempt_at <= now)).order_by(c.id).limit(limit)))
+        due = self.conn.execute(select(outbox).where(and_(
+            c.sent_at.is_(None), c.failed.is_(False), c.next_attempt_at <= now))
+            .order_by(c.id).limit(limit).with_for_update(skip_locked=True)).all()
+        if due:
+            self.conn.execute(update(outbox).where(c.id.in_([row.id for row in due])).values(next_attempt_at=until))
+        return _dicts(due)
 
     def delivered(self, message_id: int, at: datetime) -> None:
         self.conn.execute(update(outbox).where(outbox.c.id == message_id).values(sent_at=at))
