@@ -14,10 +14,11 @@ import logging
 import pickle
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,26 +59,48 @@ def article_doc(article: Article) -> KnowledgeDoc:
 
 
 class KnowledgeBase:
-    """The process's search index over published articles and reference cases."""
+    """The process's search index over published articles and reference cases.
 
-    def __init__(self, hl: Hotline, cache_dir: Path | None = None) -> None:
-        self._hl, self._cache_dir = hl, cache_dir
+    Every app process holds its own index. A change made here is indexed at once; one made by another process
+    (another worker, another machine, an import from the CLI) is picked up by the next search at most
+    `sync_every` seconds later, so every agent and the self-service bot answer from the same base.
+    """
+
+    SYNC_MARGIN = timedelta(minutes=5)  # rows stamped this long before the last look are looked at again:
+    # a transaction that stamped its rows before the look but committed after it, or another machine's clock
+
+    def __init__(self, hl: Hotline, cache_dir: Path | None = None, sync_every: float = 1.0) -> None:
+        self._hl, self._cache_dir, self._sync_every = hl, cache_dir, sync_every
         self._index: KnowledgeIndex | None = None
         self._validity: dict[str, tuple[date | None, date | None]] = {}
+        self._versions: dict[str, int] = {}  # published article → the version indexed
+        self._looked_at: datetime | None = None  # when the database was last read for changes (its clock)
+        self._looked_at_monotonic = 0.0
         self._lock = threading.Lock()
 
     def index(self) -> KnowledgeIndex:
-        """The built index (built, or loaded from the disk cache, on first call)."""
+        """The built index (built, or loaded from the disk cache, on first call), brought up to date with
+        the changes other processes stored since it last looked."""
         with self._lock:
             if self._index is None:
                 self._index = self._build()
+            elif time.monotonic() - self._looked_at_monotonic >= self._sync_every:
+                self._sync(self._index)
             return self._index
 
+    def _look(self) -> datetime:
+        self._looked_at_monotonic = time.monotonic()
+        now = self._hl.clock.now()
+        since, self._looked_at = (self._looked_at or now) - self.SYNC_MARGIN, now
+        return since
+
     def _build(self) -> KnowledgeIndex:
+        self._look()
         with self._hl.uow.begin() as tx:
             repo = KnowledgeRepository(tx.conn)
             articles, cases = repo.published(), repo.cases()
         self._validity = {a.id: (a.valid_from, a.valid_to) for a in articles}
+        self._versions = {a.id: a.version for a in articles}
         docs = [article_doc(a) for a in articles] + cases
         digest = hashlib.sha256()
         for a in articles:
@@ -104,18 +127,43 @@ class KnowledgeBase:
             tmp.replace(path)
         return index
 
+    def _sync(self, index: KnowledgeIndex) -> None:
+        """Index what other processes published, edited, retired or imported since the last look."""
+        since = self._look()
+        with self._hl.uow.begin() as tx:
+            repo = KnowledgeRepository(tx.conn)
+            changed = repo.changed_since(since)
+            new_cases = [i for i in repo.case_ids_since(since) if index.get(i) is None]
+            cases = repo.cases_by_id(new_cases) if new_cases else []
+        for article in changed:
+            if article.status == ArticleStatus.PUBLISHED:
+                if self._versions.get(article.id) != article.version:
+                    self._add(index, article)
+            elif article.id in self._versions:
+                self._remove(index, article.id)
+        for doc in cases:
+            index.add(doc)
+
+    def _add(self, index: KnowledgeIndex, article: Article) -> None:
+        self._validity[article.id] = (article.valid_from, article.valid_to)
+        self._versions[article.id] = article.version
+        index.add(article_doc(article))
+
+    def _remove(self, index: KnowledgeIndex, article_id: str) -> None:
+        self._validity.pop(article_id, None)
+        self._versions.pop(article_id, None)
+        index.remove(article_id)
+
     def published(self, article: Article) -> None:
         """Index (or re-index) a published article, if the index is built; else the build will."""
         with self._lock:
-            self._validity[article.id] = (article.valid_from, article.valid_to)
             if self._index is not None:
-                self._index.add(article_doc(article))
+                self._add(self._index, article)
 
     def withdrawn(self, article_id: str) -> None:
         with self._lock:
-            self._validity.pop(article_id, None)
             if self._index is not None:
-                self._index.remove(article_id)
+                self._remove(self._index, article_id)
 
     def cases_added(self, docs: Iterable[KnowledgeDoc]) -> None:
         with self._lock:

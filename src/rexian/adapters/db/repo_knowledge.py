@@ -91,6 +91,12 @@ class KnowledgeRepository:
                                  .order_by(kb_articles.c.id))
         return [_article(r) for r in rows]
 
+    def changed_since(self, since: datetime) -> list[Article]:
+        """Articles of any status changed at or after `since` (edits, publications, retirements)."""
+        rows = self.conn.execute(select(kb_articles).where(kb_articles.c.updated_at >= since)
+                                 .order_by(kb_articles.c.id))
+        return [_article(r) for r in rows]
+
     # -- reference cases -------------------------------------------------------------------------
     def add_cases(self, docs: Sequence[KnowledgeDoc], at: datetime) -> None:
         if docs:
@@ -100,6 +106,13 @@ class KnowledgeRepository:
 
     def cases(self) -> list[KnowledgeDoc]:
         rows = self.conn.execute(select(kb_cases).order_by(kb_cases.c.id))
+        return [case_doc(r._mapping) for r in rows]
+
+    def case_ids_since(self, since: datetime) -> list[str]:
+        return list(self.conn.execute(select(kb_cases.c.id).where(kb_cases.c.created_at >= since)).scalars())
+
+    def cases_by_id(self, ids: Sequence[str]) -> list[KnowledgeDoc]:
+        rows = self.conn.execute(select(kb_cases).where(kb_cases.c.id.in_(list(ids))).order_by(kb_cases.c.id))
         return [case_doc(r._mapping) for r in rows]
 
     def get_case(self, case_id: str) -> KnowledgeDoc | None:
