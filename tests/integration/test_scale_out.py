@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
-from tests.integration.conftest import ROOT, SHIPAI
+from tests.integration.conftest import ROOT, SHIPAI, TIANHE
 
 from rexian.adapters.db.locks import exclusive
 from rexian.bootstrap import bootstrap
 from rexian.config import Settings
+from rexian.domain.routing import RoutingRule
 from rexian.domain.vocabulary import Channel, Role
 from rexian.domain.workorder import Action
 from rexian.services import workorders as uc
@@ -104,3 +105,29 @@ def test_a_surge_detection_finding_another_one_running_does_nothing(hotline, dat
     on_postgresql = database_url.startswith("postgresql")  # SQLite serves one host: no lock to find taken
     assert meanwhile.get("skipped", False) == on_postgresql
     assert detect_surges(hotline, notify=False)["new"] == (2 if on_postgresql else 0)  # each alert raised once
+
+
+def test_calendar_and_rules_changed_by_one_process_are_used_by_the_others(hotline, database_url, clock):
+    """Every process caches the working calendar and the routing rules. A change made elsewhere (the CLI
+    loading next year's holidays, rules edited on another worker) marks them stale in the database, and the
+    other processes reload them within `refresh_every`."""
+    from rexian.services import calendar as calendar_svc
+    from rexian.services import routing_rules
+    from rexian.services.dispatching import Dispatcher
+
+    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)  # a second process
+    other.refresh_every = 0
+    other.dispatcher = Dispatcher(other, classifier=None)
+    day = date(2031, 3, 5)  # a Wednesday
+    assert other.policy().calendar.is_working_day(day)
+    order = uc.new_order(other, uc.AppealIntake(content="小区楼下烧烤店噪音扰民", channel=Channel.PHONE,
+                                                address="天河区石牌街道"), ROOT)
+    assert other.route(order).unit_code == SHIPAI
+
+    calendar_svc.load_year(hotline, 2031, [(day, "holiday", "测试假日")], ROOT)
+    routing_rules.put_rule(hotline, RoutingRule("R-TEST", 1000, TIANHE, district="天河区"), ROOT)
+
+    assert not other.policy().calendar.is_working_day(day)
+    decision = other.route(order)
+    assert (decision.unit_code, decision.rule_id) == (TIANHE, "R-TEST")
+    other.uow.engine.dispose()

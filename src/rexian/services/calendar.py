@@ -7,7 +7,7 @@ from datetime import date
 from rexian.domain.access import check_write
 from rexian.domain.errors import InvalidInput
 from rexian.domain.workorder import Actor
-from rexian.services.context import Hotline
+from rexian.services.context import Hotline, mark_changed
 
 
 def load_year(hl: Hotline, year: int, rows: list[tuple[date, str, str]], actor: Actor) -> int:
@@ -20,6 +20,7 @@ def load_year(hl: Hotline, year: int, rows: list[tuple[date, str, str]], actor: 
             raise InvalidInput(f"未知的日期类型：{kind}", f"kind must be holiday or workday, not {kind!r}")
     with hl.uow.begin(write=True) as tx:
         tx.calendar.replace_year(year, rows)
+        mark_changed(tx, "calendar")
         tx.audit.record(hl.clock.now(), actor.name, "calendar.load", "calendar", str(year), {"days": len(rows)})
         tx.commit()
     hl.calendar_changed()

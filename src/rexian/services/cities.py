@@ -12,7 +12,7 @@ from rexian.adapters.divisions import CITIES_DIR, CityDivisions, load_city, load
 from rexian.domain.routing import RoutingRule, rules_from_csv
 from rexian.domain.units import UnitKind
 from rexian.domain.workorder import Actor
-from rexian.services.context import CityProfile, Hotline
+from rexian.services.context import CityProfile, Hotline, mark_changed
 
 
 def profile_for(divisions: CityDivisions) -> CityProfile:
@@ -87,12 +87,14 @@ def load_city_into(hl: Hotline, name: str, actor: Actor, activate: bool = True) 
     with hl.uow.begin(write=True) as tx:
         added = tx.units.upsert_many(unit_rows)
         tx.rules.replace_all(profile.key, rules)
+        mark_changed(tx, "units", "rules")
         if activate:
             tx.settings.set("city", {"key": profile.key, "name": profile.name, "code_prefix": profile.code_prefix})
         tx.audit.record(hl.clock.now(), actor.name, "city.load", "city", profile.key,
                         {"units": len(unit_rows), "new_units": added, "rules": len(rules)})
         tx.commit()
     hl.units_changed()
+    hl.rules_changed()
     if activate:
         hl.city = profile
     return {"city": profile.name, "key": profile.key, "units": len(unit_rows), "new_units": added,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from threading import Lock
@@ -24,6 +26,16 @@ class CityProfile:
     code_prefix: str  # e.g. GZ
 
 
+# What every app process keeps in memory and must drop when any process changes it (Hotline.refresh)
+SHARED_CACHES = ("calendar", "units", "rules")
+
+
+def mark_changed(tx: Any, *caches: str) -> None:
+    """In the transaction of a change: every process holding these caches drops them at its next refresh."""
+    for cache in caches:
+        tx.settings.set(f"changed.{cache}", uuid.uuid4().hex)  # a new value each time: no lost update
+
+
 @dataclass
 class Hotline:
     uow: SqlUnitOfWork
@@ -36,12 +48,37 @@ class Hotline:
     listeners: list[Callable[[WorkOrder, Action], None]] = field(default_factory=list)
     # written with the change, in its transaction (an outbox): (tx, action, the orders with their new events)
     recorders: list[Callable[[Any, Action, Sequence[WorkOrder]], None]] = field(default_factory=list)
+    refresh_every: float = 1.0  # seconds between two looks at the other processes' changes
     _policy: DeadlinePolicy | None = None
     _unit_names: dict[str, str] | None = None
+    _marks: dict[str, Any] | None = None
+    _marks_read_at: float = float("-inf")
     _lock: Lock = field(default_factory=Lock)
+
+    def refresh(self) -> None:
+        """Drop the caches another process's change made stale (the calendar loaded from the CLI, rules edited
+        on another worker, ...): the change marks them in the database, read here at most every
+        `refresh_every` seconds."""
+        now = time.monotonic()
+        if now - self._marks_read_at < self.refresh_every:
+            return
+        self._marks_read_at = now
+        with self.uow.begin() as tx:
+            marks = tx.settings.get_many([f"changed.{cache}" for cache in SHARED_CACHES])
+        before, self._marks = self._marks, marks
+        if before is None:
+            return
+        stale = {cache for cache in SHARED_CACHES if marks.get(f"changed.{cache}") != before.get(f"changed.{cache}")}
+        if "calendar" in stale:
+            self.calendar_changed()
+        if "units" in stale:
+            self.units_changed()
+        if stale & {"units", "rules"}:
+            self.rules_changed()
 
     def policy(self) -> DeadlinePolicy:
         """The deadline policy on the working calendar loaded from the database (cached)."""
+        self.refresh()
         with self._lock:
             if self._policy is None:
                 with self.uow.begin() as tx:
@@ -51,6 +88,7 @@ class Hotline:
 
     def unit_names(self) -> dict[str, str]:
         """Unit code → name, cached until units change."""
+        self.refresh()
         if self._unit_names is None:
             with self.uow.begin() as tx:
                 self._unit_names = {u.code: u.name for u in tx.units.all()}
@@ -64,9 +102,11 @@ class Hotline:
             self._policy = None
 
     def analyse(self, order: WorkOrder) -> Any:
+        self.refresh()
         return self.dispatcher.analyse(order) if self.dispatcher else None
 
     def route(self, order: WorkOrder) -> Any:
+        self.refresh()
         return self.dispatcher.route(order) if self.dispatcher else None
 
     def rules_changed(self) -> None:

@@ -6,7 +6,7 @@ from rexian.domain.access import check_write
 from rexian.domain.errors import InvalidInput, NotFound
 from rexian.domain.routing import RoutingRule
 from rexian.domain.workorder import Actor
-from rexian.services.context import Hotline
+from rexian.services.context import Hotline, mark_changed
 
 PLACEHOLDERS = {"{district}", "{street}", "{community}"}
 
@@ -32,6 +32,7 @@ def replace_rules(hl: Hotline, rules: list[RoutingRule], actor: Actor) -> int:
     _validate(hl, rules)
     with hl.uow.begin(write=True) as tx:
         tx.rules.replace_all(hl.city.key, rules)
+        mark_changed(tx, "rules")
         tx.audit.record(hl.clock.now(), actor.name, "rules.replace", "routing_rules", hl.city.key,
                         {"count": len(rules)})
         tx.commit()

@@ -437,6 +437,11 @@ class SettingsRepository:
         row = self.conn.execute(select(settings_kv.c.value).where(settings_kv.c.key == key)).first()
         return row[0] if row else default
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        """The values of those of `keys` that are set."""
+        return dict(self.conn.execute(select(settings_kv.c.key, settings_kv.c.value)
+                                      .where(settings_kv.c.key.in_(list(keys)))).all())
+
     def set(self, key: str, value: Any) -> None:
         if self.conn.execute(select(settings_kv.c.key).where(settings_kv.c.key == key)).first():
             self.conn.execute(update(settings_kv).where(settings_kv.c.key == key).values(value=value))
