@@ -198,6 +198,9 @@ def test_malformed_input_is_422_never_500(client, tokens):
     assert client.post("/api/v1/work-orders", content=b"{not json", headers={
         **headers, "Content-Type": "application/json"}).status_code == 422
     assert client.post("/api/v1/work-orders/1/actions/fly", json={}, headers=headers).status_code == 422
+    order = file_order(client, tokens["agent"])  # receive is a real action, but an order is filed, not received
+    received = client.post(f"/api/v1/work-orders/{order['id']}/actions/receive", json={}, headers=headers)
+    assert received.status_code == 422 and received.json()["message_en"] == "unsupported action: receive"
     assert client.get("/api/v1/work-orders/999999", headers=headers).status_code == 404
 
 

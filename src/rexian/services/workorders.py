@@ -286,10 +286,10 @@ def _check_scope(tx: Transaction, actor: Actor, order: WorkOrder) -> None:
 def perform(hl: Hotline, order_id: int, action: Action, actor: Actor, payload: dict[str, Any] | None = None,
             expected_version: int | None = None) -> WorkOrder:
     """Carry out one action on one order, in one transaction, with its event."""
-    check_action(actor, action)
     handler = HANDLERS.get(action)
-    if handler is None:
+    if handler is None:  # receive: an order is filed, not acted on
         raise InvalidInput(f"不支持的操作：{action.value}", f"unsupported action: {action.value}")
+    check_action(actor, action)
     with hl.uow.begin(write=True) as tx:
         order = tx.orders.get(order_id)
         if order is None:
