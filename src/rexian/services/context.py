@@ -57,8 +57,8 @@ class Hotline:
 
     def refresh(self) -> None:
         """Drop the caches another process's change made stale (the calendar loaded from the CLI, rules edited
-        on another worker, ...): the change marks them in the database, read here at most every
-        `refresh_every` seconds."""
+        on another worker, ...) and learn the dispatches and returns other processes stored: the changes mark
+        the caches in the database, read here at most every `refresh_every` seconds."""
         now = time.monotonic()
         if now - self._marks_read_at < self.refresh_every:
             return
@@ -66,15 +66,16 @@ class Hotline:
         with self.uow.begin() as tx:
             marks = tx.settings.get_many([f"changed.{cache}" for cache in SHARED_CACHES])
         before, self._marks = self._marks, marks
-        if before is None:
-            return
-        stale = {cache for cache in SHARED_CACHES if marks.get(f"changed.{cache}") != before.get(f"changed.{cache}")}
+        stale = set() if before is None else {
+            cache for cache in SHARED_CACHES if marks.get(f"changed.{cache}") != before.get(f"changed.{cache}")}
         if "calendar" in stale:
             self.calendar_changed()
         if "units" in stale:
             self.units_changed()
         if stale & {"units", "rules"}:
             self.rules_changed()
+        if self.dispatcher is not None:
+            self.dispatcher.catch_up()  # the dispatches and returns other processes stored meanwhile
 
     def policy(self) -> DeadlinePolicy:
         """The deadline policy on the working calendar loaded from the database (cached)."""

@@ -8,6 +8,7 @@ where not to send such an order again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import replace
 from threading import Lock
 from typing import Any
@@ -23,6 +24,9 @@ from rexian.services.workorders import IntakeAnalysis
 log = logging.getLogger(__name__)
 HISTORY_LIMIT = 50_000  # most recent orders the ranker learns from at start-up
 LESSONS = {Action.DISPATCH, Action.REASSIGN, Action.DECIDE, Action.BACKSTOP}
+# events read again behind the newest one learnt: a lesson whose transaction took its id early but committed
+# late is still learnt (each event once)
+LESSON_WINDOW = 1000
 
 
 class Dispatcher:
@@ -35,6 +39,8 @@ class Dispatcher:
         self.ranker = DispatchRanker()
         self.review_threshold = review_threshold
         self._lock = Lock()
+        self._seen = 0  # the newest lesson event read
+        self._learnt: set[int] = set()  # lesson events learnt within LESSON_WINDOW of it
         self.reload_rules()
         self._learn_history()
 
@@ -73,18 +79,42 @@ class Dispatcher:
             return self.router.decide(self.context(order))
 
     def learn(self, order: WorkOrder, action: Action) -> None:
-        """After commit: a person's dispatch teaches the ranker and the place memory; a return warns it
-        off that unit."""
-        if action in LESSONS and order.unit_code:
-            with self._lock:
-                self.router.learn(self.context(order), order.unit_code)
-                self._learn_place(order)
-        elif action == Action.RETURN and order.status == Status.RETURNED and order.unit_code:
-            with self._lock:  # the unit that returned it is still recorded on the order
-                self.router.penalise(self.context(order), order.unit_code)
+        """After commit: a person's dispatch or a return is a lesson; learn it (and any other process's since
+        the last look) at once."""
+        if action in LESSONS or action == Action.RETURN:
+            self.catch_up()
+
+    def catch_up(self) -> None:
+        """Learn the lessons stored since the last look, by this process or any other, each once: a person's
+        dispatch teaches the ranker and the place memory, a return warns it off the unit that returned."""
+        for event_id, action, to_status, data, order in self._lessons():
+            if action == Action.RETURN.value:
+                if to_status == Status.RETURNED.value and data.get("from_unit"):
+                    self.router.penalise(self.context(order), data["from_unit"])
+            elif data.get("unit"):
+                self.router.learn(self.context(order), data["unit"])
+                self._learn_place(order, data["unit"])
+            self._learnt.add(event_id)
+
+    def _lessons(self) -> Iterator[tuple[int, str, str | None, dict[str, Any], WorkOrder]]:
+        """The lesson events not learnt yet, oldest first (holding the lock while the caller learns them)."""
+        actions = [a.value for a in (*LESSONS, Action.RETURN)]
+        with self._lock:
+            after = max(0, self._seen - LESSON_WINDOW)
+            while True:
+                with self.hl.uow.begin() as tx:
+                    page = tx.orders.lessons_after(after, actions)
+                yield from (lesson for lesson in page if lesson[0] not in self._learnt)
+                if len(page) < 1000:
+                    break
+                after = page[-1][0]
+            if page:
+                self._seen = max(self._seen, page[-1][0])
+            self._learnt = {i for i in self._learnt if i > self._seen - LESSON_WINDOW}
 
     def _learn_history(self) -> None:
         with self.hl.uow.begin() as tx:
+            self._seen = tx.orders.last_event_id()  # before the history: what comes after it is caught up
             rows = tx.orders.dispatch_history(HISTORY_LIMIT)
         for order, returned_units in rows:
             ctx = self.context(order)
@@ -92,15 +122,17 @@ class Dispatcher:
                 self.router.penalise(ctx, unit)
             if order.unit_code and order.unit_code not in returned_units:
                 self.router.learn(ctx, order.unit_code)
-                self._learn_place(order)
+                self._learn_place(order, order.unit_code)
+        for event_id, *_ in self._lessons():  # already in the history
+            self._learnt.add(event_id)
         log.info("router learned from %d past orders", len(rows))
 
-    def _learn_place(self, order: WorkOrder) -> None:
+    def _learn_place(self, order: WorkOrder, unit_code: str) -> None:
         """A dispatched order teaches the places it names: its district, or where it had none, the
         district (and street) of the territorial unit a person sent it to."""
         loc = order.location
         district, street = loc.district, loc.street
-        if not district and (unit := self.router.units.get(order.unit_code or "")) is not None:
+        if not district and (unit := self.router.units.get(unit_code)) is not None:
             district, street = unit.district, unit.street
         self.resolver.learn(f"{order.title} {order.content}", loc.address, district, street)
 

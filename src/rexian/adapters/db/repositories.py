@@ -290,6 +290,22 @@ class WorkOrderRepository:
                 returned.setdefault(order_id, set()).add(data["from_unit"])
         return [(o, returned.get(o.id or 0, set())) for o in orders]
 
+    def lessons_after(self, after_id: int, actions: Sequence[str], limit: int = 1000
+                      ) -> list[tuple[int, str, str | None, dict[str, Any], WorkOrder]]:
+        """Events of `actions` made by people (not the platform) after event `after_id`, oldest first, at most
+        `limit`: (event id, action, status it led to, its data, the order as it is now)."""
+        e = work_order_events.c
+        rows = self.conn.execute(
+            select(e.id.label("event_id"), e.action.label("event_action"), e.to_status.label("event_to_status"),
+                   e.data.label("event_data"), work_orders)
+            .join_from(work_order_events, work_orders, e.order_id == work_orders.c.id)
+            .where(and_(e.id > after_id, e.action.in_(list(actions)), e.role != Role.SYSTEM.value))
+            .order_by(e.id).limit(limit))
+        return [(r.event_id, r.event_action, r.event_to_status, r.event_data or {}, order_from_row(r)) for r in rows]
+
+    def last_event_id(self) -> int:
+        return self.conn.execute(select(func.max(work_order_events.c.id))).scalar() or 0
+
     def count_by_status(self) -> dict[str, int]:
         rows = self.conn.execute(select(work_orders.c.status, func.count()).group_by(work_orders.c.status))
         return {s: n for s, n in rows}
