@@ -63,8 +63,12 @@ class Hotline:
         if now - self._marks_read_at < self.refresh_every:
             return
         self._marks_read_at = now
-        with self.uow.begin() as tx:
-            marks = tx.settings.get_many([f"changed.{cache}" for cache in SHARED_CACHES])
+        try:
+            with self.uow.begin() as tx:
+                marks = tx.settings.get_many([f"changed.{cache}" for cache in SHARED_CACHES])
+        except Exception:  # noqa: BLE001 - the database is away: keep the caches, look again next time
+            logging.getLogger(__name__).warning("could not read the shared caches' marks", exc_info=True)
+            return
         before, self._marks = self._marks, marks
         stale = set() if before is None else {
             cache for cache in SHARED_CACHES if marks.get(f"changed.{cache}") != before.get(f"changed.{cache}")}

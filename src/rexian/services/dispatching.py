@@ -27,6 +27,7 @@ LESSONS = {Action.DISPATCH, Action.REASSIGN, Action.DECIDE, Action.BACKSTOP}
 # events read again behind the newest one learnt: a lesson whose transaction took its id early but committed
 # late is still learnt (each event once)
 LESSON_WINDOW = 1000
+LESSON_PAGE = 1000
 
 
 class Dispatcher:
@@ -103,18 +104,16 @@ class Dispatcher:
             after = max(0, self._seen - LESSON_WINDOW)
             while True:
                 with self.hl.uow.begin() as tx:
-                    page = tx.orders.lessons_after(after, actions)
+                    page = tx.orders.lessons_after(after, actions, LESSON_PAGE)
                 yield from (lesson for lesson in page if lesson[0] not in self._learnt)
-                if len(page) < 1000:
+                if page:
+                    self._seen = after = max(self._seen, page[-1][0])
+                if len(page) < LESSON_PAGE:
                     break
-                after = page[-1][0]
-            if page:
-                self._seen = max(self._seen, page[-1][0])
             self._learnt = {i for i in self._learnt if i > self._seen - LESSON_WINDOW}
 
     def _learn_history(self) -> None:
         with self.hl.uow.begin() as tx:
-            self._seen = tx.orders.last_event_id()  # before the history: what comes after it is caught up
             rows = tx.orders.dispatch_history(HISTORY_LIMIT)
         for order, returned_units in rows:
             ctx = self.context(order)
@@ -123,7 +122,9 @@ class Dispatcher:
             if order.unit_code and order.unit_code not in returned_units:
                 self.router.learn(ctx, order.unit_code)
                 self._learn_place(order, order.unit_code)
-        for event_id, *_ in self._lessons():  # already in the history
+        with self.hl.uow.begin() as tx:
+            self._seen = tx.orders.last_event_id()
+        for event_id, *_ in self._lessons():  # the lessons stored by now are in the history just read
             self._learnt.add(event_id)
         log.info("router learned from %d past orders", len(rows))
 

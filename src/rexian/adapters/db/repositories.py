@@ -290,7 +290,7 @@ class WorkOrderRepository:
                 returned.setdefault(order_id, set()).add(data["from_unit"])
         return [(o, returned.get(o.id or 0, set())) for o in orders]
 
-    def lessons_after(self, after_id: int, actions: Sequence[str], limit: int = 1000
+    def lessons_after(self, after_id: int, actions: Sequence[str], limit: int
                       ) -> list[tuple[int, str, str | None, dict[str, Any], WorkOrder]]:
         """Events of `actions` made by people (not the platform) after event `after_id`, oldest first, at most
         `limit`: (event id, action, status it led to, its data, the order as it is now)."""
