@@ -17,6 +17,7 @@ from rexian.domain.vocabulary import Channel, Role
 from rexian.domain.workorder import Action
 from rexian.services import workorders as uc
 from rexian.services.auth import add_user
+from rexian.services.office import set_unit_contact
 from rexian.web.app import create_app
 
 
@@ -107,10 +108,10 @@ def test_a_surge_detection_finding_another_one_running_does_nothing(hotline, dat
     assert detect_surges(hotline, notify=False)["new"] == (2 if on_postgresql else 0)  # each alert raised once
 
 
-def test_calendar_and_rules_changed_by_one_process_are_used_by_the_others(hotline, database_url, clock):
-    """Every process caches the working calendar and the routing rules. A change made elsewhere (the CLI
-    loading next year's holidays, rules edited on another worker) marks them stale in the database, and the
-    other processes reload them within `refresh_every`."""
+def test_calendar_rules_and_contacts_changed_by_one_process_are_used_by_the_others(hotline, database_url, clock):
+    """Every process caches the working calendar, the routing rules and the units' contacts. A change made
+    elsewhere (the CLI loading next year's holidays, rules or a contact edited on another worker) marks them
+    stale in the database, and the other processes reload them within `refresh_every`."""
     from rexian.services import calendar as calendar_svc
     from rexian.services import routing_rules
     from rexian.services.dispatching import Dispatcher
@@ -124,10 +125,14 @@ def test_calendar_and_rules_changed_by_one_process_are_used_by_the_others(hotlin
                                                 address="天河区石牌街道"), ROOT)
     assert other.route(order).unit_code == SHIPAI
 
+    assert SHIPAI not in other.unit_contacts()
+
     calendar_svc.load_year(hotline, 2031, [(day, "holiday", "测试假日")], ROOT)
     routing_rules.put_rule(hotline, RoutingRule("R-TEST", 1000, TIANHE, district="天河区"), ROOT)
+    set_unit_contact(hotline, ROOT, SHIPAI, "shipai@example.org", None)
 
     assert not other.policy().calendar.is_working_day(day)
     decision = other.route(order)
     assert (decision.unit_code, decision.rule_id) == (TIANHE, "R-TEST")
+    assert other.unit_contacts()[SHIPAI]["email"] == "shipai@example.org"  # its notices go there now
     other.uow.engine.dispose()

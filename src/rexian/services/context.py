@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
 
+from rexian.adapters.db.repo_office import NotificationRepository
 from rexian.adapters.db.uow import SqlUnitOfWork
 from rexian.domain.calendar import WorkingCalendar
 from rexian.domain.clock import Clock
@@ -27,7 +28,7 @@ class CityProfile:
 
 
 # What every app process keeps in memory and must drop when any process changes it (Hotline.refresh)
-SHARED_CACHES = ("calendar", "units", "rules")
+SHARED_CACHES = ("calendar", "units", "rules", "contacts")
 
 
 def mark_changed(tx: Any, *caches: str) -> None:
@@ -51,6 +52,7 @@ class Hotline:
     refresh_every: float = 1.0  # seconds between two looks at the other processes' changes
     _policy: DeadlinePolicy | None = None
     _unit_names: dict[str, str] | None = None
+    _contacts: dict[str, dict[str, Any]] | None = None
     _marks: dict[str, Any] | None = None
     _marks_read_at: float = float("-inf")
     _lock: Lock = field(default_factory=Lock)
@@ -78,6 +80,8 @@ class Hotline:
             self.units_changed()
         if stale & {"units", "rules"}:
             self.rules_changed()
+        if "contacts" in stale:
+            self.contacts_changed()
         if self.dispatcher is not None:
             self.dispatcher.catch_up()  # the dispatches and returns other processes stored meanwhile
 
@@ -101,6 +105,17 @@ class Hotline:
 
     def units_changed(self) -> None:
         self._unit_names = None
+
+    def unit_contacts(self) -> dict[str, dict[str, Any]]:
+        """Unit code → where its e-mail and SMS notices go (units without one are left out), cached."""
+        self.refresh()
+        if self._contacts is None:
+            with self.uow.begin() as tx:
+                self._contacts = NotificationRepository(tx.conn).contacts()
+        return self._contacts
+
+    def contacts_changed(self) -> None:
+        self._contacts = None
 
     def calendar_changed(self) -> None:
         with self._lock:

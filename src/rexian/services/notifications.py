@@ -111,7 +111,7 @@ def record_notices(hl: Hotline, tx: Transaction, action: Action, orders: Sequenc
     repo = NotificationRepository(tx.conn)
     repo.notify([{"at": now, "unit_code": order.unit_code, "order_id": order.id, "kind": kind, "message": message}
                  for order, kind, _, message in notices])
-    contacts = repo.contacts(order.unit_code for order, *_ in notices if order.unit_code)
+    contacts = hl.unit_contacts()
     messages = [{"at": now, "channel": channel, "recipient": contact[key], "subject": f"【12345】{text[:60]}",
                  "body": message}
                 for order, _, text, message in notices

@@ -22,7 +22,7 @@ from rexian.domain.errors import Forbidden, InvalidInput, NotFound
 from rexian.domain.units import Unit
 from rexian.domain.workorder import IN_UNIT, Actor, Caller, Status, WorkOrder
 from rexian.services import workorders as uc
-from rexian.services.context import Hotline
+from rexian.services.context import Hotline, mark_changed
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ALLOWED_TYPES = {  # extension → content type; anything else is refused
@@ -197,8 +197,10 @@ def set_unit_contact(hl: Hotline, actor: Actor, unit_code: str, email: str | Non
         if tx.units.get(unit_code) is None:
             raise InvalidInput(f"承办单位不存在：{unit_code}", f"unknown unit: {unit_code}")
         NotificationRepository(tx.conn).set_contact(unit_code, email, phone)
+        mark_changed(tx, "contacts")
         tx.audit.record(hl.clock.now(), actor.name, "set_contact", "unit", unit_code, {"email": email, "phone": phone})
         tx.commit()
+    hl.contacts_changed()
 
 
 def audit_log(hl: Hotline, actor: Actor, who: str | None = None, action: str | None = None,

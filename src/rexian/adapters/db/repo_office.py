@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -92,13 +92,9 @@ class NotificationRepository:
         where = c.unit_code.is_(None) if unit_code is None else c.unit_code == unit_code
         self.conn.execute(update(notifications).where(where).values(read=True))
 
-    def contacts(self, unit_codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """The contacts of these units, by unit code (units without one are left out)."""
-        codes = sorted(set(unit_codes))
-        if not codes:
-            return {}
-        rows = self.conn.execute(select(unit_contacts).where(unit_contacts.c.unit_code.in_(codes)))
-        return {row.unit_code: dict(row._mapping) for row in rows}
+    def contacts(self) -> dict[str, dict[str, Any]]:
+        """Every unit's contact, by unit code (a row per unit that has one)."""
+        return {row.unit_code: dict(row._mapping) for row in self.conn.execute(select(unit_contacts))}
 
     def set_contact(self, unit_code: str, email: str | None, phone: str | None) -> None:
         self.conn.execute(delete(unit_contacts).where(unit_contacts.c.unit_code == unit_code))
