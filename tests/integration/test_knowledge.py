@@ -107,9 +107,10 @@ def test_search_is_rate_limited_for_citizens(hotline):
 def test_what_one_process_publishes_retires_or_imports_every_other_process_answers_from(
         hotline, database_url, clock, tmp_path):
     """Each app process searches its own index; another worker's (or the CLI's) changes reach it by the
-    next search after `sync_every`, so every agent and the self-service bot give the same answer."""
+    next search after `refresh_every`, so every agent and the self-service bot give the same answer."""
     other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)  # a second process
-    other.knowledge = kb.KnowledgeBase(other, None, sync_every=0)
+    other.refresh_every = 0
+    other.knowledge = kb.KnowledgeBase(other, None)
     admin = Actor("kb-admin", Role.ADMIN)
     old = kb.create_article(hotline, {**ARTICLE, "question": "电动自行车旧规定在哪里上牌？"}, admin,
                             status=kb.ArticleStatus.PUBLISHED)

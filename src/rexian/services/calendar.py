@@ -23,5 +23,5 @@ def load_year(hl: Hotline, year: int, rows: list[tuple[date, str, str]], actor: 
         mark_changed(tx, "calendar")
         tx.audit.record(hl.clock.now(), actor.name, "calendar.load", "calendar", str(year), {"days": len(rows)})
         tx.commit()
-    hl.calendar_changed()
+    hl.forget("calendar")
     return len(rows)

@@ -93,8 +93,7 @@ def load_city_into(hl: Hotline, name: str, actor: Actor, activate: bool = True) 
         tx.audit.record(hl.clock.now(), actor.name, "city.load", "city", profile.key,
                         {"units": len(unit_rows), "new_units": added, "rules": len(rules)})
         tx.commit()
-    hl.units_changed()
-    hl.rules_changed()
+    hl.forget("units", "rules")
     if activate:
         hl.city = profile
     return {"city": profile.name, "key": profile.key, "units": len(unit_rows), "new_units": added,

@@ -28,7 +28,7 @@ class CityProfile:
 
 
 # What every app process keeps in memory and must drop when any process changes it (Hotline.refresh)
-SHARED_CACHES = ("calendar", "units", "rules", "contacts")
+SHARED_CACHES = ("calendar", "units", "rules", "contacts", "knowledge")
 
 
 def mark_changed(tx: Any, *caches: str) -> None:
@@ -50,17 +50,16 @@ class Hotline:
     # written with the change, in its transaction (an outbox): (tx, action, the orders with their new events)
     recorders: list[Callable[[Any, Action, Sequence[WorkOrder]], None]] = field(default_factory=list)
     refresh_every: float = 1.0  # seconds between two looks at the other processes' changes
-    _policy: DeadlinePolicy | None = None
-    _unit_names: dict[str, str] | None = None
-    _contacts: dict[str, dict[str, Any]] | None = None
+    _cache: dict[str, Any] = field(default_factory=dict)  # what each shared cache holds in this process
     _marks: dict[str, Any] | None = None
     _marks_read_at: float = float("-inf")
     _lock: Lock = field(default_factory=Lock)
 
     def refresh(self) -> None:
         """Drop the caches another process's change made stale (the calendar loaded from the CLI, rules edited
-        on another worker, ...) and learn the dispatches and returns other processes stored: the changes mark
-        the caches in the database, read here at most every `refresh_every` seconds."""
+        on another worker, ...), bring the knowledge index up to date and learn the dispatches and returns other
+        processes stored: the changes mark the caches in the database, read here at most every
+        `refresh_every` seconds."""
         now = time.monotonic()
         if now - self._marks_read_at < self.refresh_every:
             return
@@ -74,52 +73,42 @@ class Hotline:
         before, self._marks = self._marks, marks
         stale = set() if before is None else {
             cache for cache in SHARED_CACHES if marks.get(f"changed.{cache}") != before.get(f"changed.{cache}")}
-        if "calendar" in stale:
-            self.calendar_changed()
-        if "units" in stale:
-            self.units_changed()
-        if stale & {"units", "rules"}:
-            self.rules_changed()
-        if "contacts" in stale:
-            self.contacts_changed()
+        self.forget(*stale)
+        if "knowledge" in stale and self.knowledge is not None:
+            self.knowledge.sync()
         if self.dispatcher is not None:
             self.dispatcher.catch_up()  # the dispatches and returns other processes stored meanwhile
 
+    def forget(self, *caches: str) -> None:
+        """Drop what this process holds of `caches` (it changed them, or another process did): the next use
+        loads them again; the router is rebuilt at once when its rules or units changed."""
+        with self._lock:
+            for cache in caches:
+                self._cache.pop(cache, None)
+        if self.dispatcher is not None and {"units", "rules"} & set(caches):
+            self.dispatcher.reload_rules()
+
+    def _cached(self, cache: str, load: Callable[[Any], Any]) -> Any:
+        """The cache's value in this process, loaded from the database (`load(tx)`) when it has none."""
+        self.refresh()
+        with self._lock:
+            if cache not in self._cache:
+                with self.uow.begin() as tx:
+                    self._cache[cache] = load(tx)
+            return self._cache[cache]
+
     def policy(self) -> DeadlinePolicy:
         """The deadline policy on the working calendar loaded from the database (cached)."""
-        self.refresh()
-        with self._lock:
-            if self._policy is None:
-                with self.uow.begin() as tx:
-                    days = tx.calendar.days()
-                self._policy = DeadlinePolicy(WorkingCalendar.from_days(days), self.limits)
-            return self._policy
+        return self._cached(  # type: ignore[no-any-return]
+            "calendar", lambda tx: DeadlinePolicy(WorkingCalendar.from_days(tx.calendar.days()), self.limits))
 
     def unit_names(self) -> dict[str, str]:
-        """Unit code → name, cached until units change."""
-        self.refresh()
-        if self._unit_names is None:
-            with self.uow.begin() as tx:
-                self._unit_names = {u.code: u.name for u in tx.units.all()}
-        return self._unit_names
-
-    def units_changed(self) -> None:
-        self._unit_names = None
+        """Unit code → name (cached)."""
+        return self._cached("units", lambda tx: {u.code: u.name for u in tx.units.all()})  # type: ignore[no-any-return]
 
     def unit_contacts(self) -> dict[str, dict[str, Any]]:
-        """Unit code → where its e-mail and SMS notices go (units without one are left out), cached."""
-        self.refresh()
-        if self._contacts is None:
-            with self.uow.begin() as tx:
-                self._contacts = NotificationRepository(tx.conn).contacts()
-        return self._contacts
-
-    def contacts_changed(self) -> None:
-        self._contacts = None
-
-    def calendar_changed(self) -> None:
-        with self._lock:
-            self._policy = None
+        """Unit code → where its e-mail and SMS notices go (units without one are left out; cached)."""
+        return self._cached("contacts", lambda tx: NotificationRepository(tx.conn).contacts())  # type: ignore[no-any-return]
 
     def analyse(self, order: WorkOrder) -> Any:
         self.refresh()
@@ -128,10 +117,6 @@ class Hotline:
     def route(self, order: WorkOrder) -> Any:
         self.refresh()
         return self.dispatcher.route(order) if self.dispatcher else None
-
-    def rules_changed(self) -> None:
-        if self.dispatcher:
-            self.dispatcher.reload_rules()
 
     def record_with(self, tx: Any, action: Action, orders: Sequence[WorkOrder]) -> None:
         """What must be stored with a change itself (notices to the unit) runs in its transaction, before the

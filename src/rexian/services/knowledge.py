@@ -14,7 +14,6 @@ import logging
 import pickle
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -41,7 +40,7 @@ from rexian.domain.workorder import Actor
 from rexian.intelligence.knowledge import KnowledgeDoc, KnowledgeIndex, load_reference_cases
 from rexian.intelligence.text import clean_text
 from rexian.services import workorders as uc
-from rexian.services.context import Hotline
+from rexian.services.context import Hotline, mark_changed
 
 EDITABLE = ("question", "variants", "answer", "policy_basis", "link", "unit", "region", "valid_from", "valid_to",
             "tags")
@@ -62,34 +61,38 @@ class KnowledgeBase:
     """The process's search index over published articles and reference cases.
 
     Every app process holds its own index. A change made here is indexed at once; one made by another process
-    (another worker, another machine, an import from the CLI) is picked up by the next search at most
-    `sync_every` seconds later, so every agent and the self-service bot answer from the same base.
+    (another worker, another machine, an import from the CLI) marks the "knowledge" cache changed, and the
+    hotline's next refresh (at most a second later) brings the index up to date (`sync`), so every agent and
+    the self-service bot answer from the same base.
     """
 
     SYNC_MARGIN = timedelta(minutes=5)  # rows stamped this long before the last look are looked at again:
     # a transaction that stamped its rows before the look but committed after it, or another machine's clock
 
-    def __init__(self, hl: Hotline, cache_dir: Path | None = None, sync_every: float = 1.0) -> None:
-        self._hl, self._cache_dir, self._sync_every = hl, cache_dir, sync_every
+    def __init__(self, hl: Hotline, cache_dir: Path | None = None) -> None:
+        self._hl, self._cache_dir = hl, cache_dir
         self._index: KnowledgeIndex | None = None
         self._validity: dict[str, tuple[date | None, date | None]] = {}
         self._versions: dict[str, int] = {}  # published article → the version indexed
         self._looked_at: datetime | None = None  # when the database was last read for changes (its clock)
-        self._looked_at_monotonic = 0.0
         self._lock = threading.Lock()
 
     def index(self) -> KnowledgeIndex:
-        """The built index (built, or loaded from the disk cache, on first call), brought up to date with
-        the changes other processes stored since it last looked."""
+        """The built index (built, or loaded from the disk cache, on first call), up to date with the changes
+        other processes made (the hotline's refresh)."""
+        self._hl.refresh()
         with self._lock:
             if self._index is None:
                 self._index = self._build()
-            elif time.monotonic() - self._looked_at_monotonic >= self._sync_every:
-                self._sync(self._index)
             return self._index
 
+    def sync(self) -> None:
+        """Index what other processes published, edited, retired or imported since the last look (if built)."""
+        with self._lock:
+            if self._index is not None:
+                self._sync(self._index)
+
     def _look(self) -> datetime:
-        self._looked_at_monotonic = time.monotonic()
         now = self._hl.clock.now()
         since, self._looked_at = (self._looked_at or now) - self.SYNC_MARGIN, now
         return since
@@ -128,7 +131,6 @@ class KnowledgeBase:
         return index
 
     def _sync(self, index: KnowledgeIndex) -> None:
-        """Index what other processes published, edited, retired or imported since the last look."""
         since = self._look()
         with self._hl.uow.begin() as tx:
             repo = KnowledgeRepository(tx.conn)
@@ -235,6 +237,7 @@ def create_article(hl: Hotline, data: dict[str, Any], actor: Actor, *, from_orde
         if _repo(tx).existing_ids([article.id]):
             raise RuleViolation(f"条目已存在：{article.id}", f"article already exists: {article.id}")
         _repo(tx).add(article, "create", actor.name, now)
+        mark_changed(tx, "knowledge")  # the other processes index it at their next refresh
         tx.audit.record(now, actor.name, "kb.create", "kb_article", article.id, {"status": status.value})
         tx.commit()
     if status == ArticleStatus.PUBLISHED:
@@ -269,6 +272,7 @@ def edit_article(hl: Hotline, article_id: str, data: dict[str, Any], actor: Acto
                           updated_at=now)
         article.validate()
         _repo(tx).save(article, "edit", actor.name, now)
+        mark_changed(tx, "knowledge")  # the other processes index it at their next refresh
         tx.audit.record(now, actor.name, "kb.edit", "kb_article", article.id, {"version": article.version})
         tx.commit()
     if article.status == ArticleStatus.PUBLISHED:
@@ -287,6 +291,7 @@ def change_status(hl: Hotline, article_id: str, action: ArticleAction, actor: Ac
         article.move(action)
         article = replace(article, version=article.version + 1, updated_by=actor.name, updated_at=now)
         _repo(tx).save(article, action.value, actor.name, now, note)
+        mark_changed(tx, "knowledge")  # the other processes index it at their next refresh
         tx.audit.record(now, actor.name, f"kb.{action.value}", "kb_article", article.id, {"note": note})
         tx.commit()
     kb = knowledge_base(hl)
@@ -419,6 +424,7 @@ def _import_cases(hl: Hotline, cases: list[KnowledgeDoc], progress: Callable[[in
             existing = _repo(tx).existing_ids(c.id for c in chunk)
             fresh = [c for c in chunk if c.id not in existing]
             _repo(tx).add_cases(fresh, now)
+            mark_changed(tx, "knowledge")  # the other processes index it at their next refresh
             tx.audit.record(now, "import", "kb.import_cases", "kb_case", None, {"count": len(fresh)})
             tx.commit()
         knowledge_base(hl).cases_added(fresh)

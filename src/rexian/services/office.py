@@ -200,7 +200,7 @@ def set_unit_contact(hl: Hotline, actor: Actor, unit_code: str, email: str | Non
         mark_changed(tx, "contacts")
         tx.audit.record(hl.clock.now(), actor.name, "set_contact", "unit", unit_code, {"email": email, "phone": phone})
         tx.commit()
-    hl.contacts_changed()
+    hl.forget("contacts")
 
 
 def audit_log(hl: Hotline, actor: Actor, who: str | None = None, action: str | None = None,

@@ -36,7 +36,7 @@ def replace_rules(hl: Hotline, rules: list[RoutingRule], actor: Actor) -> int:
         tx.audit.record(hl.clock.now(), actor.name, "rules.replace", "routing_rules", hl.city.key,
                         {"count": len(rules)})
         tx.commit()
-    hl.rules_changed()
+    hl.forget("rules")
     return len(rules)
 
 
