@@ -40,6 +40,16 @@ def hotline(database_url: str, clock: FixedClock) -> Iterator[Hotline]:
 
 
 @pytest.fixture
+def other_process(database_url: str, clock: FixedClock) -> Iterator[Hotline]:
+    """A second app process on the same database (another worker or machine), that looks at the other
+    processes' changes at every use instead of once a second."""
+    hl = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)
+    hl.refresh_every = 0
+    yield hl
+    hl.uow.engine.dispose()
+
+
+@pytest.fixture
 def tokens(hotline: Hotline) -> dict[str, str]:
     for name, (role, unit) in USERS.items():
         add_user(hotline, name, role, ROOT, unit)

@@ -6,8 +6,6 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.integration.conftest import SHIPAI, TIANHE, auth
 
-from rexian.bootstrap import bootstrap
-from rexian.config import Settings
 from rexian.services.dispatching import Dispatcher
 from rexian.web.app import create_app
 
@@ -108,29 +106,26 @@ def _order(hotline, order_id: int):
 
 
 def test_a_return_or_a_dispatch_on_one_worker_teaches_the_router_of_every_other(
-        hotline, smart_client, tokens, database_url, clock):
+        hotline, smart_client, tokens, other_process):
     """Each worker learns in memory; what a person taught another worker (a return, a dispatch) reaches it
     at its next refresh, so no worker repeats a mistake a unit already refused."""
-    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)  # a second worker
-    other.refresh_every = 0
-    other.dispatcher = Dispatcher(other, classifier=None)  # up and running before the lessons
+    other_process.dispatcher = Dispatcher(other_process, classifier=None)  # up and running before the lessons
     content = "石牌街道某工地夜间施工噪音扰民"
     first = file(smart_client, tokens["agent"], content, address="天河区石牌街道")
-    assert other.route(_order(hotline, first["id"])).unit_code == SHIPAI
+    assert other_process.route(_order(hotline, first["id"])).unit_code == SHIPAI
     smart_client.post(f"/api/v1/work-orders/{first['id']}/actions/sign", json={}, headers=auth(tokens["shipai"]))
     smart_client.post(f"/api/v1/work-orders/{first['id']}/actions/return",
                       json={"reason": "夜间施工噪音由生态环境部门查处", "legal_basis": "《噪声污染防治法》"},
                       headers=auth(tokens["shipai"]))
-    assert other.route(_order(hotline, first["id"])).unit_code != SHIPAI
+    assert other_process.route(_order(hotline, first["id"])).unit_code != SHIPAI
 
     unknown_place = file(smart_client, tokens["agent"], "龙锦苑四区门口的井盖丢了，晚上很危险")
     smart_client.post(f"/api/v1/work-orders/{unknown_place['id']}/actions/dispatch", json={"unit_code": SHIPAI},
                       headers=auth(tokens["dispatcher"]))
-    other.refresh()
-    assert other.dispatcher.resolver.resolve("龙锦苑四区楼道堆满杂物").district == "天河区"
-    learnt = dict(other.dispatcher.ranker.totals)
+    other_process.refresh()
+    assert other_process.dispatcher.resolver.resolve("龙锦苑四区楼道堆满杂物").district == "天河区"
+    learnt = dict(other_process.dispatcher.ranker.totals)
     assert learnt == dict(hotline.dispatcher.ranker.totals)  # each lesson once, on either worker
-    other.refresh()
+    other_process.refresh()
     hotline.dispatcher.catch_up()
-    assert dict(other.dispatcher.ranker.totals) == learnt == dict(hotline.dispatcher.ranker.totals)
-    other.uow.engine.dispose()
+    assert dict(other_process.dispatcher.ranker.totals) == learnt == dict(hotline.dispatcher.ranker.totals)

@@ -8,8 +8,7 @@ import itertools
 
 from tests.integration.conftest import ROOT, SHIPAI, auth
 
-from rexian.bootstrap import bootstrap
-from rexian.config import Settings, get_settings
+from rexian.config import get_settings
 from rexian.domain.vocabulary import Channel, Role
 from rexian.domain.workorder import Action, Actor
 from rexian.services import knowledge as kb
@@ -105,16 +104,14 @@ def test_search_is_rate_limited_for_citizens(hotline):
 
 
 def test_what_one_process_publishes_retires_or_imports_every_other_process_answers_from(
-        hotline, database_url, clock, tmp_path):
+        hotline, tmp_path, other_process):
     """Each app process searches its own index; another worker's (or the CLI's) changes reach it by the
     next search after `refresh_every`, so every agent and the self-service bot give the same answer."""
-    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)  # a second process
-    other.refresh_every = 0
-    other.knowledge = kb.KnowledgeBase(other, None)
+    other_process.knowledge = kb.KnowledgeBase(other_process, None)
     admin = Actor("kb-admin", Role.ADMIN)
     old = kb.create_article(hotline, {**ARTICLE, "question": "电动自行车旧规定在哪里上牌？"}, admin,
                             status=kb.ArticleStatus.PUBLISHED)
-    assert [h["id"] for h in kb.knowledge_base(other).search("电动自行车上牌")] == [old.id]  # its index is built
+    assert [h["id"] for h in kb.knowledge_base(other_process).search("电动自行车上牌")] == [old.id]  # its index is built
     new = kb.create_article(hotline, {**ARTICLE, "question": "电动自行车新规定怎么上牌？"}, admin)
     for action in (kb.ArticleAction.REVIEW, kb.ArticleAction.PUBLISH):
         kb.change_status(hotline, new.id, action, admin)
@@ -123,7 +120,6 @@ def test_what_one_process_publishes_retires_or_imports_every_other_process_answe
     path, rows = _sample_cases(tmp_path, n=5)
     assert kb.import_file(hotline, path, ROOT)["imported"] == 5
 
-    hits = kb.knowledge_base(other).search("电动自行车上牌")
+    hits = kb.knowledge_base(other_process).search("电动自行车上牌")
     assert [h["id"] for h in hits] == [new.id] and "穗好办" in hits[0]["answer"]
-    assert kb.knowledge_base(other).search(rows[0]["留言主题"], k=1)[0]["title"] == rows[0]["留言主题"].strip()
-    other.uow.engine.dispose()
+    assert kb.knowledge_base(other_process).search(rows[0]["留言主题"], k=1)[0]["title"] == rows[0]["留言主题"].strip()

@@ -16,8 +16,6 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import event
 from tests.integration.conftest import LIEDE, ROOT, SHIPAI, TIANHE
 
-from rexian.bootstrap import bootstrap
-from rexian.config import Settings
 from rexian.domain.errors import Forbidden, InvalidInput
 from rexian.domain.vocabulary import Role, Satisfaction
 from rexian.domain.workorder import Action, Actor, Caller
@@ -282,13 +280,12 @@ def test_the_office_pages_drive_an_order_and_show_it_on_the_timeline(hotline, cl
     assert client.get("/unit").status_code == 403 and client.get("/admin/audit").status_code == 403
 
 
-def test_two_processes_delivering_at_once_send_each_message_once(hotline, database_url, clock):
+def test_two_processes_delivering_at_once_send_each_message_once(hotline, other_process):
     """Every worker delivers notices on a thread of its own after its commits, and cron runs `rexian notify
     send`: deliveries overlap. Each message is claimed before it is sent, so none goes out twice."""
     svc.set_unit_contact(hotline, ROOT, SHIPAI, "shipai@example.org", "13900139000")
     for _ in range(4):
         uc.perform(hotline, new_order(hotline), Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
-    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)  # a second process
     sent: list[tuple[str, str]] = []
 
     class Slow(LoggingSms):
@@ -303,12 +300,11 @@ def test_two_processes_delivering_at_once_send_each_message_once(hotline, databa
         start.wait()
         counts.append(deliver_due(hl, {"email": Slow(), "sms": Slow()}))
 
-    threads = [threading.Thread(target=deliver, args=(hl,)) for hl in (hotline, other)]
+    threads = [threading.Thread(target=deliver, args=(hl,)) for hl in (hotline, other_process)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
-    other.uow.engine.dispose()
     assert len(sent) == 8 and len(set(sent)) == 8, sent  # 4 orders × (email, SMS), each once
     assert sum(c["sent"] for c in counts) == 8
     assert deliver_due(hotline, {"email": Slow(), "sms": Slow()})["sent"] == 0

@@ -6,8 +6,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from rexian.adapters.db.tables_limits import rate_limit_hits
-from rexian.bootstrap import bootstrap
-from rexian.config import Settings
 from rexian.services.ratelimit import RateLimit
 from rexian.web.app import create_app
 
@@ -19,12 +17,10 @@ def _windows(hl) -> int:  # noqa: ANN001
         return tx.conn.execute(select(func.count()).select_from(rate_limit_hits)).scalar_one()
 
 
-def test_two_app_processes_share_one_citizen_budget(hotline, database_url, clock):
-    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)  # a second process
+def test_two_app_processes_share_one_citizen_budget(hotline, clock, other_process):
     with TestClient(create_app(hotline, public_rate_limit=4)) as first, \
-            TestClient(create_app(other, public_rate_limit=4)) as second:
+            TestClient(create_app(other_process, public_rate_limit=4)) as second:
         answers = [c.get(SEARCH, params={"q": "社保"}) for c in (first, second, first, second, first)]
-    other.uow.engine.dispose()
     assert [a.status_code for a in answers] == [200, 200, 200, 200, 429]
     refused = answers[-1]
     assert refused.json()["message"] == "请求过于频繁，请稍后再试"

@@ -10,8 +10,6 @@ from fastapi.testclient import TestClient
 from tests.integration.conftest import ROOT, SHIPAI, TIANHE
 
 from rexian.adapters.db.locks import exclusive
-from rexian.bootstrap import bootstrap
-from rexian.config import Settings
 from rexian.domain.routing import RoutingRule
 from rexian.domain.vocabulary import Channel, Role
 from rexian.domain.workorder import Action
@@ -35,8 +33,7 @@ def _reminders(hl, order_id: int) -> int:
     return [e["action"] for e in uc.get_order(hl, order_id, ROOT)[1]].count(Action.REMIND.value)
 
 
-def test_two_processes_sweeping_at_once_remind_each_late_order_once(hotline, database_url, clock):
-    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)  # a second process
+def test_two_processes_sweeping_at_once_remind_each_late_order_once(hotline, clock, other_process):
     ids = _late_orders(hotline, clock, 6)
     start = threading.Barrier(2)
     results: list[dict[str, int]] = []
@@ -45,23 +42,20 @@ def test_two_processes_sweeping_at_once_remind_each_late_order_once(hotline, dat
         start.wait()
         results.append(uc.sweep_deadlines(hl))
 
-    threads = [threading.Thread(target=sweep, args=(hl,)) for hl in (hotline, other)]
+    threads = [threading.Thread(target=sweep, args=(hl,)) for hl in (hotline, other_process)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    other.uow.engine.dispose()
     assert len(results) == 2 and sum(r["sign"] for r in results) == 6, results
     assert [_reminders(hotline, i) for i in ids] == [1] * 6
 
 
-def test_a_sweep_finding_another_one_running_does_nothing(hotline, database_url, clock):
+def test_a_sweep_finding_another_one_running_does_nothing(hotline, database_url, clock, other_process):
     ids = _late_orders(hotline, clock, 2)
-    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)
-    with exclusive(other.uow.engine, "sla-sweep") as mine:
+    with exclusive(other_process.uow.engine, "sla-sweep") as mine:
         assert mine
         skipped = uc.sweep_deadlines(hotline)
-    other.uow.engine.dispose()
     if database_url.startswith("postgresql"):
         assert skipped["sign"] == 0 and _reminders(hotline, ids[0]) == 0
     assert uc.sweep_deadlines(hotline)["sign"] == (2 if database_url.startswith("postgresql") else 0)
@@ -75,22 +69,21 @@ def _logged_in_cookie(app) -> str:  # noqa: ANN001
         return c.cookies["rexian_session"]
 
 
-def test_a_session_opened_on_one_process_is_honoured_by_another(hotline, database_url, clock, monkeypatch):
+def test_a_session_opened_on_one_process_is_honoured_by_another(hotline, monkeypatch, other_process):
     add_user(hotline, "disp", Role.DISPATCHER, ROOT, None, "pw-disp-123")
     monkeypatch.setenv("REXIAN_SECRET_KEY", "shared-by-every-worker-" + "x" * 32)
     cookie = _logged_in_cookie(create_app(hotline))
-    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)
-    with TestClient(create_app(other), follow_redirects=False) as c:
+    with TestClient(create_app(other_process), follow_redirects=False) as c:
         c.cookies.set("rexian_session", cookie)
         assert c.get("/office").status_code == 200
     monkeypatch.setenv("REXIAN_SECRET_KEY", "a-different-deployment-" + "y" * 32)
-    with TestClient(create_app(other), follow_redirects=False) as c:
+    with TestClient(create_app(other_process), follow_redirects=False) as c:
         c.cookies.set("rexian_session", cookie)
         assert c.get("/office").status_code != 200
-    other.uow.engine.dispose()
 
 
-def test_a_surge_detection_finding_another_one_running_does_nothing(hotline, database_url, clock):
+def test_a_surge_detection_finding_another_one_running_does_nothing(
+        hotline, database_url, clock, other_process):
     from rexian.services.analytics import detect_surges
 
     now = clock.now()
@@ -98,17 +91,15 @@ def test_a_surge_detection_finding_another_one_running_does_nothing(hotline, dat
         uc.file_appeal(hotline, uc.AppealIntake(
             content="石牌街道华景新城停水两天了，一直没有来水", title="华景新城小区停水", channel=Channel.PHONE,
             category="城乡建设/供水", district="天河区", received_at=at, auto_dispatch=False), ROOT)
-    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)
-    with exclusive(other.uow.engine, "surge-detection") as mine:
+    with exclusive(other_process.uow.engine, "surge-detection") as mine:
         assert mine
         meanwhile = detect_surges(hotline, notify=False)
-    other.uow.engine.dispose()
     on_postgresql = database_url.startswith("postgresql")  # SQLite serves one host: no lock to find taken
     assert meanwhile.get("skipped", False) == on_postgresql
     assert detect_surges(hotline, notify=False)["new"] == (2 if on_postgresql else 0)  # each alert raised once
 
 
-def test_calendar_rules_and_contacts_changed_by_one_process_are_used_by_the_others(hotline, database_url, clock):
+def test_calendar_rules_and_contacts_changed_by_one_process_are_used_by_the_others(hotline, other_process):
     """Every process caches the working calendar, the routing rules and the units' contacts. A change made
     elsewhere (the CLI loading next year's holidays, rules or a contact edited on another worker) marks them
     stale in the database, and the other processes reload them within `refresh_every`."""
@@ -116,23 +107,20 @@ def test_calendar_rules_and_contacts_changed_by_one_process_are_used_by_the_othe
     from rexian.services import routing_rules
     from rexian.services.dispatching import Dispatcher
 
-    other = bootstrap(Settings(database_url=database_url), clock=clock, intelligence=False)  # a second process
-    other.refresh_every = 0
-    other.dispatcher = Dispatcher(other, classifier=None)
+    other_process.dispatcher = Dispatcher(other_process, classifier=None)
     day = date(2031, 3, 5)  # a Wednesday
-    assert other.policy().calendar.is_working_day(day)
-    order = uc.new_order(other, uc.AppealIntake(content="小区楼下烧烤店噪音扰民", channel=Channel.PHONE,
+    assert other_process.policy().calendar.is_working_day(day)
+    order = uc.new_order(other_process, uc.AppealIntake(content="小区楼下烧烤店噪音扰民", channel=Channel.PHONE,
                                                 address="天河区石牌街道"), ROOT)
-    assert other.route(order).unit_code == SHIPAI
+    assert other_process.route(order).unit_code == SHIPAI
 
-    assert SHIPAI not in other.unit_contacts()
+    assert SHIPAI not in other_process.unit_contacts()
 
     calendar_svc.load_year(hotline, 2031, [(day, "holiday", "测试假日")], ROOT)
     routing_rules.put_rule(hotline, RoutingRule("R-TEST", 1000, TIANHE, district="天河区"), ROOT)
     set_unit_contact(hotline, ROOT, SHIPAI, "shipai@example.org", None)
 
-    assert not other.policy().calendar.is_working_day(day)
-    decision = other.route(order)
+    assert not other_process.policy().calendar.is_working_day(day)
+    decision = other_process.route(order)
     assert (decision.unit_code, decision.rule_id) == (TIANHE, "R-TEST")
-    assert other.unit_contacts()[SHIPAI]["email"] == "shipai@example.org"  # its notices go there now
-    other.uow.engine.dispose()
+    assert other_process.unit_contacts()[SHIPAI]["email"] == "shipai@example.org"  # its notices go there now
