@@ -60,6 +60,21 @@ def test_load_cities_add_users_and_issue_tokens(home):
     assert len(token) > 30
 
 
+def test_users_are_listed_deactivated_and_their_tokens_revoked(home):
+    run("city", "load", "guangzhou")
+    run("user", "add", "ops", "--role", "dispatcher")
+    run("user", "token", "ops")
+    run("user", "token", "ops")
+    [ops] = json.loads(run("user", "list", "--json"))
+    assert ops == {"name": "ops", "role": "dispatcher", "unit_code": None, "active": True, "tokens": 2}
+    assert "2 token(s) of ops revoked" in run("user", "revoke", "ops")
+    assert "ops deactivated" in run("user", "deactivate", "ops")
+    assert "ops\tdispatcher\t-\tdeactivated\t0 token(s)" in run("user", "list")
+    assert "ops activated" in run("user", "activate", "ops")
+    unknown = runner.invoke(app, ["user", "revoke", "nobody"])
+    assert unknown.exit_code == 2 and "用户不存在" in unknown.output and "no such user" in unknown.output
+
+
 def test_an_unknown_city_is_a_clear_error_in_both_languages(home):
     result = runner.invoke(app, ["city", "load", "atlantis"])
     assert result.exit_code == 2 and "未找到" in result.output and "unknown city" in result.output

@@ -7,14 +7,14 @@ import threading
 from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
-from tests.integration.conftest import ROOT, SHIPAI, TIANHE
+from tests.integration.conftest import ROOT, SHIPAI, TIANHE, auth
 
 from rexian.adapters.db.locks import exclusive
 from rexian.domain.routing import RoutingRule
 from rexian.domain.vocabulary import Channel, Role
 from rexian.domain.workorder import Action
 from rexian.services import workorders as uc
-from rexian.services.auth import add_user
+from rexian.services.auth import add_user, issue_token, revoke_tokens, set_active
 from rexian.services.office import set_unit_contact
 from rexian.web.app import create_app
 
@@ -67,6 +67,27 @@ def _logged_in_cookie(app) -> str:  # noqa: ANN001
         csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
         c.post("/login", data={"name": "disp", "password": "pw-disp-123", "csrf": csrf, "next": "/office"})
         return c.cookies["rexian_session"]
+
+
+def test_a_token_revoked_or_a_user_deactivated_on_one_process_stops_working_on_every_other(
+        hotline, other_process, tokens):
+    """Each process keeps the tokens it checked for 30 s; a revocation or deactivation anywhere drops them."""
+    here, there = TestClient(create_app(hotline)), TestClient(create_app(other_process))
+
+    def status(token: str) -> tuple[int, int]:
+        return tuple(c.get("/api/v1/work-orders", headers=auth(token)).status_code for c in (here, there))
+
+    assert status(tokens["dispatcher"]) == (200, 200)  # now cached in both processes
+    assert revoke_tokens(hotline, "dispatcher", ROOT) == 1
+    assert status(tokens["dispatcher"]) == (401, 401)
+    fresh = issue_token(hotline, "dispatcher", ROOT)
+    assert status(fresh) == (200, 200)
+    set_active(hotline, "dispatcher", False, ROOT)
+    assert status(fresh) == (401, 401)
+    hotline.refresh_every = 0  # the other way round: at its next look rather than within the second
+    set_active(other_process, "dispatcher", True, ROOT)
+    assert status(fresh) == (200, 200)
+    assert status(tokens["agent"]) == (200, 200)  # nobody else's token is affected
 
 
 def test_a_session_opened_on_one_process_is_honoured_by_another(hotline, monkeypatch, other_process):

@@ -101,6 +101,51 @@ def user_token(name: str) -> None:
         fail(e.message_zh, e.message_en)
 
 
+@user_app.command("list")
+def user_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every user: role, unit, active or not, live tokens."""
+    from rexian.services.auth import list_users
+
+    users = list_users(hotline(), operator())
+    emit(users, as_json, "\n".join(
+        f"{u['name']}\t{u['role']}\t{u['unit_code'] or '-'}\t{'active' if u['active'] else 'deactivated'}"
+        f"\t{u['tokens']} token(s)" for u in users) or "no users")
+
+
+@user_app.command("deactivate")
+def user_deactivate(name: str) -> None:
+    """Stop a user (someone who left, a lost device): no log-in, their sessions and tokens stop working."""
+    _set_active(name, False)
+
+
+@user_app.command("activate")
+def user_activate(name: str) -> None:
+    """Let a deactivated user log in and use their tokens again."""
+    _set_active(name, True)
+
+
+def _set_active(name: str, active: bool) -> None:
+    from rexian.services.auth import set_active
+
+    try:
+        set_active(hotline(), name, active, operator())
+    except DomainError as e:
+        fail(e.message_zh, e.message_en)
+    typer.echo(f"user {name} {'activated' if active else 'deactivated'}")
+
+
+@user_app.command("revoke")
+def user_revoke(name: str) -> None:
+    """Revoke every API token of a user (a leaked token, a retired system); issue a new one with `token`."""
+    from rexian.services.auth import revoke_tokens
+
+    try:
+        revoked = revoke_tokens(hotline(), name, operator())
+    except DomainError as e:
+        fail(e.message_zh, e.message_en)
+    typer.echo(f"{revoked} token(s) of {name} revoked")
+
+
 @sla_app.command("sweep")
 def sla_sweep(as_json: Annotated[bool, typer.Option("--json")] = False,
               every: Annotated[float, typer.Option(

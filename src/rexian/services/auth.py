@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import time
 from threading import Lock
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,7 +15,7 @@ from rexian.domain.access import check_write
 from rexian.domain.errors import InvalidInput, NotFound
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Actor
-from rexian.services.context import Hotline
+from rexian.services.context import Hotline, mark_changed
 
 _hasher = PasswordHasher()
 
@@ -56,36 +57,78 @@ def issue_token(hl: Hotline, name: str, actor: Actor) -> str:
     return token
 
 
-TOKEN_CACHE_SECONDS = 30.0  # a revoked token or deactivated user stops working within this time
-_token_cache: dict[str, tuple[float, Actor | None]] = {}
+TOKEN_CACHE_SECONDS = 30.0  # a token's user is looked up again after this time, whatever happened
+TOKENS_KEPT = 10_000
 _token_lock = Lock()
 
 
-def cached_actor_for_token(token: str) -> tuple[bool, Actor | None]:
-    """(known, actor): the user behind a bearer token if it was looked up in the last few seconds, without
-    touching the database (so a request can skip the thread pool)."""
-    with _token_lock:
-        cached = _token_cache.get(token_hash(token))
+def cached_actor_for_token(hl: Hotline, token: str) -> tuple[bool, Actor | None]:
+    """(known, actor): the user behind a bearer token if this process looked it up lately and has looked for
+    revocations within the last second, without touching the database (so a request can skip the thread
+    pool)."""
+    seen = hl.held("tokens") if hl.fresh() else None
+    cached = seen.get(token_hash(token)) if seen else None
     if cached and time.monotonic() - cached[0] < TOKEN_CACHE_SECONDS:
         return True, cached[1]
     return False, None
 
 
 def actor_for_token(hl: Hotline, token: str) -> Actor | None:
-    """The user behind a bearer token, cached briefly: systems call the API many times a second."""
-    known, actor = cached_actor_for_token(token)
-    if known:
-        return actor
+    """The user behind a bearer token, cached: systems call the API many times a second. A token revoked or a
+    user deactivated by any process stops working here within a second (the "tokens" shared cache)."""
+    seen = hl.token_users()
     digest = token_hash(token)
+    cached = seen.get(digest)
     now = time.monotonic()
+    if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
+        return cached[1]  # type: ignore[no-any-return]
     with hl.uow.begin() as tx:
         user = tx.users.by_token_hash(digest)
     actor = Actor(user.name, user.role, user.unit_code) if user is not None and user.active else None
     with _token_lock:
-        if len(_token_cache) > 10_000:
-            _token_cache.clear()
-        _token_cache[digest] = (now, actor)
+        if len(seen) > TOKENS_KEPT:
+            seen.clear()
+        seen[digest] = (now, actor)
     return actor
+
+
+def set_active(hl: Hotline, name: str, active: bool, actor: Actor) -> None:
+    """Let a user log in and use their tokens again, or stop them (someone who left, a lost laptop): their
+    sessions stop at the next request, their tokens within a second on every app process."""
+    check_write(actor, "manage_users")
+    with hl.uow.begin(write=True) as tx:
+        user = tx.users.by_name(name)
+        if user is None:
+            raise NotFound(f"用户不存在：{name}", f"no such user: {name}")
+        tx.users.set_active(user.id, active)
+        tx.audit.record(hl.clock.now(), actor.name, "user.activate" if active else "user.deactivate", "user",
+                        str(user.id), {})
+        mark_changed(tx, "tokens")
+        tx.commit()
+    hl.forget("tokens")
+
+
+def revoke_tokens(hl: Hotline, name: str, actor: Actor) -> int:
+    """Revoke every API token of a user (a token leaked or a system retired); the user may still log in and be
+    issued a new one. How many were revoked."""
+    check_write(actor, "manage_users")
+    with hl.uow.begin(write=True) as tx:
+        user = tx.users.by_name(name)
+        if user is None:
+            raise NotFound(f"用户不存在：{name}", f"no such user: {name}")
+        revoked = tx.users.revoke_tokens(user.id)
+        tx.audit.record(hl.clock.now(), actor.name, "token.revoke", "user", str(user.id), {"tokens": revoked})
+        mark_changed(tx, "tokens")
+        tx.commit()
+    hl.forget("tokens")
+    return revoked
+
+
+def list_users(hl: Hotline, actor: Actor) -> list[dict[str, Any]]:
+    """Every user: name, role, unit, whether active, how many live tokens (never the tokens themselves)."""
+    check_write(actor, "manage_users")
+    with hl.uow.begin() as tx:
+        return tx.users.summaries()
 
 
 def actor_for_password(hl: Hotline, name: str, password: str) -> Actor | None:

@@ -28,7 +28,7 @@ class CityProfile:
 
 
 # What every app process keeps in memory and must drop when any process changes it (Hotline.refresh)
-SHARED_CACHES = ("calendar", "units", "rules", "contacts", "knowledge")
+SHARED_CACHES = ("calendar", "units", "rules", "contacts", "knowledge", "tokens")
 
 
 def mark_changed(tx: Any, *caches: str) -> None:
@@ -88,6 +88,16 @@ class Hotline:
         if self.dispatcher is not None and {"units", "rules"} & set(caches):
             self.dispatcher.reload_rules()
 
+    def fresh(self) -> bool:
+        """Whether this process looked at the other processes' changes within `refresh_every`: what it holds
+        may then be used without a look (on the event loop, which must not wait on the database)."""
+        return time.monotonic() - self._marks_read_at < self.refresh_every
+
+    def held(self, cache: str) -> Any:
+        """What this process holds of `cache` (None: nothing yet), without looking for changes."""
+        with self._lock:
+            return self._cache.get(cache)
+
     def _cached(self, cache: str, load: Callable[[Any], Any]) -> Any:
         """The cache's value in this process, loaded from the database (`load(tx)`) when it has none."""
         self.refresh()
@@ -109,6 +119,11 @@ class Hotline:
     def unit_contacts(self) -> dict[str, dict[str, Any]]:
         """Unit code → where its e-mail and SMS notices go (units without one are left out; cached)."""
         return self._cached("contacts", lambda tx: NotificationRepository(tx.conn).contacts())  # type: ignore[no-any-return]
+
+    def token_users(self) -> dict[str, Any]:
+        """Token hash → (when looked up, the user or None) for the tokens this process has checked: dropped
+        when a token is revoked or a user deactivated, by any process (services.auth)."""
+        return self._cached("tokens", lambda tx: {})  # type: ignore[no-any-return]
 
     def analyse(self, order: WorkOrder) -> Any:
         self.refresh()

@@ -32,7 +32,7 @@ async def optional_actor(hl: HotlineDep, request: Request,
                          credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
                          ) -> Actor | None:
     if credentials is not None:
-        known, actor = cached_actor_for_token(credentials.credentials)
+        known, actor = cached_actor_for_token(hl, credentials.credentials)
         if not known:
             actor = await run_in_threadpool(actor_for_token, hl, credentials.credentials)
         if actor is None:

@@ -401,6 +401,23 @@ class UserRepository:
         self.conn.execute(insert(api_tokens).values(user_id=user_id, token_hash=token_hash, created_at=at,
                                                     revoked=False))
 
+    def set_active(self, user_id: int, active: bool) -> None:
+        self.conn.execute(update(users).where(users.c.id == user_id).values(active=active))
+
+    def revoke_tokens(self, user_id: int) -> int:
+        """Revoke the user's live tokens; how many."""
+        return self.conn.execute(update(api_tokens).where(
+            and_(api_tokens.c.user_id == user_id, api_tokens.c.revoked.is_(False))).values(revoked=True)).rowcount
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """Each user (by name) with how many live tokens they hold."""
+        live = (select(api_tokens.c.user_id, func.count().label("tokens")).where(api_tokens.c.revoked.is_(False))
+                .group_by(api_tokens.c.user_id).subquery())
+        rows = self.conn.execute(select(users.c.name, users.c.role, users.c.unit_code, users.c.active,
+                                        func.coalesce(live.c.tokens, 0).label("tokens"))
+                                 .outerjoin(live, live.c.user_id == users.c.id).order_by(users.c.name))
+        return [dict(r._mapping) for r in rows]
+
 
 class CalendarRepository:
     def __init__(self, conn: Connection) -> None:
