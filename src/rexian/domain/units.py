@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -34,3 +35,28 @@ class Unit:
     @property
     def is_territorial(self) -> bool:
         return self.kind in (UnitKind.DISTRICT, UnitKind.STREET, UnitKind.COMMUNITY)
+
+
+@dataclass(frozen=True)
+class UnitTree:
+    """Which units sit below which: what a unit's staff may see (their unit and every unit below it) and where
+    an order may be passed down to."""
+
+    children: dict[str | None, list[str]]
+
+    @classmethod
+    def of(cls, parents: Iterable[tuple[str, str | None]]) -> UnitTree:
+        """From (unit code, parent code) pairs."""
+        children: dict[str | None, list[str]] = {}
+        for code, parent in parents:
+            children.setdefault(parent, []).append(code)
+        return cls(children)
+
+    def subtree(self, code: str) -> list[str]:
+        """`code` and every unit below it."""
+        found, stack = [], [code]
+        while stack:
+            current = stack.pop()
+            found.append(current)
+            stack.extend(self.children.get(current, ()))
+        return found

@@ -164,7 +164,7 @@ def caller_history(hl: Hotline, actor: Actor, number: str) -> dict[str, Any]:
     with hl.uow.begin() as tx:
         repo = CtiRepository(tx.conn)
         orders = tx.orders.of_caller(number, limit=50)
-        scope = scope_of(tx, actor) if is_unit_scoped(actor) else None
+        scope = scope_of(hl, actor) if is_unit_scoped(actor) else None
         flag = repo.registered_flag(number) if full else None
     if scope is not None:
         orders = [o for o in orders if o["unit_code"] in scope]

@@ -15,6 +15,7 @@ from rexian.adapters.db.uow import SqlUnitOfWork
 from rexian.domain.calendar import WorkingCalendar
 from rexian.domain.clock import Clock
 from rexian.domain.sla import DeadlinePolicy, TimeLimits
+from rexian.domain.units import UnitTree
 from rexian.domain.workorder import Action, WorkOrder
 
 
@@ -113,8 +114,16 @@ class Hotline:
             "calendar", lambda tx: DeadlinePolicy(WorkingCalendar.from_days(tx.calendar.days()), self.limits))
 
     def unit_names(self) -> dict[str, str]:
-        """Unit code → name (cached)."""
-        return self._cached("units", lambda tx: {u.code: u.name for u in tx.units.all()})  # type: ignore[no-any-return]
+        """Unit code → name of the active units (cached)."""
+        return self._units()[0]  # type: ignore[no-any-return]
+
+    def unit_tree(self) -> UnitTree:
+        """Which units sit below which (cached)."""
+        return self._units()[1]  # type: ignore[no-any-return]
+
+    def _units(self) -> tuple[dict[str, str], UnitTree]:
+        return self._cached(  # type: ignore[no-any-return]
+            "units", lambda tx: ({u.code: u.name for u in tx.units.all()}, UnitTree.of(tx.units.parents())))
 
     def unit_contacts(self) -> dict[str, dict[str, Any]]:
         """Unit code → where its e-mail and SMS notices go (units without one are left out; cached)."""

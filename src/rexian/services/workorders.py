@@ -209,7 +209,7 @@ def _dispatch(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime
 
 def _pass_down(hl: Hotline, tx: Transaction, o: WorkOrder, a: Actor, at: datetime, p: dict[str, Any]) -> None:
     lower = _unit(hl, tx, p.get("unit_code"))
-    if lower == o.unit_code or lower not in tx.units.subtree_codes(o.unit_code or ""):
+    if lower == o.unit_code or lower not in hl.unit_tree().subtree(o.unit_code or ""):
         raise RuleViolation("只能下派给本单位的下级单位", "an order can only be passed down to a unit below")
     o.pass_down(a, at, lower, hl.policy(), p.get("reason") or "")
 
@@ -268,17 +268,17 @@ HANDLERS: dict[Action, Handler] = {
 }
 
 
-def scope_of(tx: Transaction, actor: Actor) -> list[str] | None:
+def scope_of(hl: Hotline, actor: Actor) -> list[str] | None:
     """The unit codes a unit user may see (None: no restriction)."""
     if not is_unit_scoped(actor):
         return None
     if not actor.unit_code:
         return []
-    return tx.units.subtree_codes(actor.unit_code)
+    return hl.unit_tree().subtree(actor.unit_code)
 
 
-def _check_scope(tx: Transaction, actor: Actor, order: WorkOrder) -> None:
-    scope = scope_of(tx, actor)
+def _check_scope(hl: Hotline, actor: Actor, order: WorkOrder) -> None:
+    scope = scope_of(hl, actor)
     if scope is not None and order.unit_code not in scope:
         raise Forbidden("无权访问其他单位的工单", "this order belongs to another unit")
 
@@ -294,7 +294,7 @@ def perform(hl: Hotline, order_id: int, action: Action, actor: Actor, payload: d
         order = tx.orders.get(order_id)
         if order is None:
             raise NotFound("工单不存在", "work order not found")
-        _check_scope(tx, actor, order)
+        _check_scope(hl, actor, order)
         if expected_version is not None and expected_version != order.version:
             raise ConcurrencyConflict("工单已被他人修改，请刷新后重试",
                                       "the work order was changed by someone else: reload and retry")
@@ -315,7 +315,7 @@ def get_order(hl: Hotline, order_id: int, actor: Actor, *, shows_caller: bool = 
         order = tx.orders.get(order_id)
         if order is None:
             raise NotFound("工单不存在", "work order not found")
-        _check_scope(tx, actor, order)
+        _check_scope(hl, actor, order)
         events = tx.orders.events(order_id)
     if shows_caller and sees_caller_contact(order, actor):
         with hl.uow.begin(write=True) as tx:
@@ -326,10 +326,10 @@ def get_order(hl: Hotline, order_id: int, actor: Actor, *, shows_caller: bool = 
 
 
 def list_orders(hl: Hotline, actor: Actor, f: OrderFilter, limit: int, offset: int) -> tuple[list[WorkOrder], int]:
+    scope = scope_of(hl, actor)
+    if scope is not None:
+        f = OrderFilter(**{**f.__dict__, "unit_codes": scope})
     with hl.uow.begin() as tx:
-        scope = scope_of(tx, actor)
-        if scope is not None:
-            f = OrderFilter(**{**f.__dict__, "unit_codes": scope})
         return tx.orders.query(f, limit, offset)
 
 

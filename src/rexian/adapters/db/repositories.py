@@ -349,17 +349,9 @@ class UnitRepository:
     def remits(self) -> dict[str, list[str]]:
         return {r.code: list(r.remit or []) for r in self.conn.execute(select(units.c.code, units.c.remit))}
 
-    def subtree_codes(self, code: str) -> list[str]:
-        """`code` and every unit below it."""
-        children: dict[str | None, list[str]] = {}
-        for child, parent in self.conn.execute(select(units.c.code, units.c.parent_code)):
-            children.setdefault(parent, []).append(child)
-        found, stack = [], [code]
-        while stack:
-            current = stack.pop()
-            found.append(current)
-            stack.extend(children.get(current, ()))
-        return found
+    def parents(self) -> list[tuple[str, str | None]]:
+        """(code, parent code) of every unit, active or not: orders stay with a unit that was retired."""
+        return [(r[0], r[1]) for r in self.conn.execute(select(units.c.code, units.c.parent_code))]
 
 
 @dataclass(frozen=True)
