@@ -3,6 +3,9 @@ stay, and the call ends as a dispatched, answered or transferred order."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 from tests.integration.conftest import auth
@@ -145,3 +148,30 @@ def test_the_stream_sends_the_draft_of_an_ended_call_and_closes(desk_client, tok
     desk_client.post(f"/api/v1/calls/{call_id}/transfer", json={"service": "119"}, headers=auth(tokens["agent"]))
     body = desk_client.get(f"/api/v1/calls/{call_id}/stream", headers=auth(tokens["agent"])).text
     assert body.startswith("event: draft\ndata: ") and '"status": "transferred"' in body
+
+
+def test_any_app_process_may_serve_any_request_of_a_call(desk_client, tokens, other_process):
+    """Utterances, edits and the stream of one call spread over two processes (workers without sticky
+    sessions): each sees what the other stored, no edit is lost, and a stream follows the call to its end."""
+    install_desk(other_process, Desk(other_process, knowledge=KnowledgeIndex()))
+    other, h = TestClient(create_app(other_process, public_rate_limit=1000)), auth(tokens["agent"])
+    call_id = start(desk_client, tokens["agent"])["call_id"]
+    say(desk_client, tokens["agent"], call_id, [{"speaker": "caller", "text": "我住在天河区石牌街道"}])
+    say(other, tokens["agent"], call_id, [{"speaker": "caller", "text": "楼下烧烤店每晚很吵"}])
+    draft = desk_client.get(f"/api/v1/calls/{call_id}/draft", headers=h).json()
+    assert [u["text"] for u in draft["transcript"]] == ["我住在天河区石牌街道", "楼下烧烤店每晚很吵"]
+    assert desk_client.patch(f"/api/v1/calls/{call_id}/draft", json={"name": "王先生"}, headers=h).status_code == 200
+    assert other.patch(f"/api/v1/calls/{call_id}/draft", json={"street": "五山街道"}, headers=h).status_code == 200
+    fields = desk_client.get(f"/api/v1/calls/{call_id}/draft", headers=h).json()["fields"]
+    assert (fields["name"], fields["street"]) == ("王先生", "五山街道")
+
+    streamed: list[str] = []
+    stream = threading.Thread(daemon=True, target=lambda: streamed.append(
+        desk_client.get(f"/api/v1/calls/{call_id}/stream", headers=h).text))
+    stream.start()
+    time.sleep(0.3)  # the stream has sent the live draft and waits
+    assert other.post(f"/api/v1/calls/{call_id}/submit", headers=h).status_code == 200
+    stream.join(timeout=15)
+    assert not stream.is_alive() and streamed, "the stream on the first process never saw the call end"
+    events = streamed[0].split("event: draft\n")[1:]
+    assert '"status": "live"' in events[0] and '"status": "submitted"' in events[-1]

@@ -10,8 +10,9 @@ stored on the call and never overwritten. A call ends in one of three ways, each
 work-order use cases: submitted (filed and dispatched by the router in the same request),
 answered instantly from the knowledge base, or transferred to 110/119/120/122.
 
-The in-memory state belongs to one process: with several workers, the stream of a call must be
-served by the worker that takes its utterances (sticky sessions), or it falls back to a rebuild.
+Any app process may serve any request of a call: every change bumps the call's stored version in its
+transaction (holding the call's row, so changes made on two processes queue), and a process uses its warm
+draft only while that draft is of the stored version, else rebuilds it from the database.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class _LiveCall:
     record: CallRecord
     lines: list[str] = field(default_factory=list)
     caller_lines: list[str] = field(default_factory=list)
-    version: int = 0
+    version: int = 0  # the stored version this state reflects
     extraction: Extraction | None = None
     route_key: tuple[Any, ...] | None = None
     route: dict[str, Any] | None = None
@@ -67,7 +68,6 @@ class _LiveCall:
             if u.speaker == "caller":
                 self.caller_lines.append(u.text)
         self.record.utterances.extend(utterances)
-        self.version += 1
 
 
 class Desk:
@@ -109,18 +109,23 @@ class Desk:
         return knowledge_base(self.hl).index()
 
     # -- warm state ---------------------------------------------------------------------------------
-    def live(self, tx: Transaction, call_id: int) -> _LiveCall:
-        """The call's warm state, rebuilt from the database on a miss."""
+    def live(self, tx: Transaction, call_id: int, lock: bool = False) -> _LiveCall:
+        """The call's warm state, rebuilt from the database when this process has none or the call changed
+        since (on another process: the stored version tells). `lock`: for a change, hold the call's row."""
+        calls = CallRepository(tx.conn)
+        stored = calls.version(call_id, lock)
+        if stored is None:
+            raise NotFound("通话不存在", "call not found")
         with self._lock:
             state = self._live.get(call_id)
-            if state is not None:
+            if state is not None and state.version == stored:
                 self._live.move_to_end(call_id)
                 return state
-        record = CallRepository(tx.conn).get(call_id)
+        record = calls.get(call_id)
         if record is None:
             raise NotFound("通话不存在", "call not found")
         utterances, record.utterances = record.utterances, []
-        state = _LiveCall(record)
+        state = _LiveCall(record, version=record.version)
         state.append(utterances)
         with self._lock:
             self._live[call_id] = state
@@ -242,7 +247,7 @@ def add_utterances(hl: Hotline, actor: Actor, call_id: int, items: list[tuple[st
         raise InvalidInput("至少需要一句话", "at least one utterance is required")
     desk = desk_of(hl)
     with hl.uow.begin(write=True) as tx:
-        state = desk.live(tx, call_id)
+        state = desk.live(tx, call_id, lock=True)
         _require_live(state.record)
         now = hl.clock.now()
         utterances = [_utterance(speaker, text, at or now) for speaker, text, at in items]
@@ -250,8 +255,15 @@ def add_utterances(hl: Hotline, actor: Actor, call_id: int, items: list[tuple[st
         tx.commit()
     with desk._lock:
         state.append(utterances)
+        state.version += 1
         state.extraction = None
         return desk.draft(state)
+
+
+def stored_version(hl: Hotline, call_id: int) -> int | None:
+    """The call's version as stored, whichever process changed it last (None: no such call)."""
+    with hl.uow.begin() as tx:
+        return CallRepository(tx.conn).version(call_id)
 
 
 def get_draft(hl: Hotline, actor: Actor, call_id: int) -> dict[str, Any]:
@@ -274,7 +286,7 @@ def edit_draft(hl: Hotline, actor: Actor, call_id: int, changes: dict[str, Any])
         _check_field(name, value)
     desk = desk_of(hl)
     with hl.uow.begin(write=True) as tx:
-        state = desk.live(tx, call_id)
+        state = desk.live(tx, call_id, lock=True)
         _require_live(state.record)
         edits = {**state.record.edits, **changes}
         edits = {k: v for k, v in edits.items() if v is not None}

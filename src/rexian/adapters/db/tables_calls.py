@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text, text
 
 from rexian.adapters.db.tables import UTCDateTime, metadata
 
@@ -17,6 +17,8 @@ calls = Table(
     Column("order_id", Integer, ForeignKey("work_orders.id"), nullable=True, index=True),
     Column("started_at", UTCDateTime, nullable=False),
     Column("ended_at", UTCDateTime, nullable=True),
+    # bumped by every change (utterances, edits, the end): a process's warm draft is current when equal
+    Column("version", Integer, nullable=False, server_default=text("0")),
 )
 
 call_utterances = Table(

@@ -17,7 +17,8 @@ from rexian.web.api.work_orders import ERRORS, present
 from rexian.web.deps import CurrentActor, HotlineDep
 
 router = APIRouter(prefix="/api/v1/calls", tags=["agent desk"])
-STREAM_POLL_S = 0.1
+STREAM_POLL_S = 0.1  # how often a stream looks at this process's drafts
+STREAM_LOOK_S = 1.0  # how often it looks at the stored call, for changes made on another process
 
 
 class CallStart(BaseModel):
@@ -119,17 +120,23 @@ async def stream_draft(call_id: int, request: Request, hl: HotlineDep, actor: Cu
 
     async def events():  # type: ignore[no-untyped-def]
         draft, seen = first, first["version"]
+        clock = asyncio.get_running_loop().time
         while True:
             yield f"event: draft\ndata: {json.dumps(jsonable_encoder(draft), ensure_ascii=False)}\n\n"
             if draft["status"] != desk.LIVE:
                 return
+            looked = clock()
             while True:
                 await asyncio.sleep(STREAM_POLL_S)
                 if await request.is_disconnected():
                     return
                 version = desk.desk_of(hl).version(call_id)
-                if version is None or version != seen:  # changed, or ended and forgotten
+                if version is None or version != seen:  # changed here, or ended and forgotten
                     break
+                if clock() - looked >= STREAM_LOOK_S:
+                    looked = clock()
+                    if await asyncio.to_thread(desk.stored_version, hl, call_id) != seen:  # changed elsewhere
+                        break
             draft = await asyncio.to_thread(desk.get_draft, hl, actor, call_id)
             seen = draft["version"]
 
