@@ -10,7 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.integration.conftest import auth
 
+from rexian.domain.vocabulary import Role
+from rexian.domain.workorder import Actor
 from rexian.intelligence.knowledge import KnowledgeIndex, load_articles_csv
+from rexian.services import calls as desk
 from rexian.services.calls import Desk, demo_calls, install_desk
 from rexian.services.dispatching import Dispatcher
 from rexian.web.app import create_app
@@ -175,3 +178,32 @@ def test_any_app_process_may_serve_any_request_of_a_call(desk_client, tokens, ot
     assert not stream.is_alive() and streamed, "the stream on the first process never saw the call end"
     events = streamed[0].split("event: draft\n")[1:]
     assert '"status": "live"' in events[0] and '"status": "submitted"' in events[-1]
+
+
+def test_edits_and_utterances_made_at_once_on_two_processes_are_all_kept(desk_client, tokens, other_process):
+    """Each change holds the call's row: none overwrites another made at the same moment on another process."""
+    install_desk(other_process, Desk(other_process, knowledge=KnowledgeIndex()))
+    agent = Actor("agent", Role.AGENT)
+    hotline = desk_client.app.state.hotline
+    call_id = desk.start_call(hotline, agent, "13800138000")["call_id"]
+    edits = {"name": "王先生", "address": "石牌东路1号", "district": "天河区", "street": "石牌街道",
+             "community": "石牌东社区", "merchant": "某烧烤店", "title": "噪音扰民", "category": "环境保护"}
+    changes = [(name, value) for name, value in edits.items()] + [(None, f"第{i}句") for i in range(8)]
+
+    def change(i: int, name: str | None, value: str) -> None:
+        hl = (hotline, other_process)[i % 2]
+        if name is None:
+            desk.add_utterances(hl, agent, call_id, [("caller", value, None)])
+        else:
+            desk.edit_draft(hl, agent, call_id, {name: value})
+
+    threads = [threading.Thread(target=change, args=(i, *c)) for i, c in enumerate(changes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for hl in (hotline, other_process):
+        draft = desk.get_draft(hl, agent, call_id)
+        assert {k: draft["fields"][k] for k in edits} == edits and sorted(draft["edited"]) == sorted(edits)
+        assert sorted(u["text"] for u in draft["transcript"]) == sorted(f"第{i}句" for i in range(8))
+        assert draft["version"] == len(changes)
