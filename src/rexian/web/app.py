@@ -44,22 +44,12 @@ def create_app(hotline: Hotline | None = None, public_rate_limit: int = 60) -> F
     app.add_middleware(SessionMiddleware, secret_key=secret_key(get_settings()), same_site="lax",
                        session_cookie="rexian_session", max_age=12 * 3600)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    app.include_router(common.router)
-    app.include_router(home.router)
-    app.include_router(kb_api.router)
-    app.include_router(portal_api.router)
-    app.include_router(kb_pages.router)
-    app.include_router(work_orders.router)
-    app.include_router(units.router)
-    app.include_router(routing.router)
-    app.include_router(desk.router)
-    app.include_router(calls_api.router)
-    app.include_router(agent_desk.router)
-    app.include_router(open311.router)
-    app.include_router(analytics_api.router)
-    app.include_router(analytics_pages.router)
-    app.include_router(cti_api.router)
-    app.include_router(wallboard_pages.router)
+    # A request is matched against the routers in this order, route by route (~15 µs a router): the busiest
+    # APIs first. The API paths (/api/, /open311/) and the pages' paths never overlap.
+    for api in (work_orders, portal_api, kb_api, calls_api, open311, units, routing, analytics_api, cti_api):
+        app.include_router(api.router)
+    for pages in (common, home, kb_pages, desk, agent_desk, analytics_pages, wallboard_pages):
+        app.include_router(pages.router)
 
     @app.get("/health", tags=["operations"], responses={503: {"description": "the database is unreachable"}})
     def health(request: Request) -> dict[str, str]:
