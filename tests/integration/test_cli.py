@@ -75,6 +75,21 @@ def test_users_are_listed_deactivated_and_their_tokens_revoked(home):
     assert unknown.exit_code == 2 and "用户不存在" in unknown.output and "no such user" in unknown.output
 
 
+def test_a_rules_file_is_tried_with_dry_run_before_it_replaces_the_rules(home, tmp_path: Path):
+    run("city", "load", "guangzhou")
+    rules = tmp_path / "rules.csv"
+    run("rules", "export", str(rules))
+    before = rules.read_text(encoding="utf-8")
+    rules.write_text(before + "R-NEW,9000,440106,*,天河区,*,烧烤,试行\n", encoding="utf-8")
+    impact = json.loads(run("rules", "import", str(rules), "--dry-run", "--json"))
+    assert impact["orders"] == 0 and impact["changed"] == 0 and impact["moves"] == []
+    assert "dry run, nothing changed: 0 recent orders" in run("rules", "import", str(rules), "--dry-run")
+    assert run("rules", "export") == before  # still the rules in force
+    rules.write_text(before + "R-BAD,high,440106\n", encoding="utf-8")
+    bad = runner.invoke(app, ["rules", "import", str(rules), "--dry-run"])
+    assert bad.exit_code == 2 and "规则文件格式有误" in bad.output and "bad rules file" in bad.output
+
+
 def test_an_unknown_city_is_a_clear_error_in_both_languages(home):
     result = runner.invoke(app, ["city", "load", "atlantis"])
     assert result.exit_code == 2 and "未找到" in result.output and "unknown city" in result.output

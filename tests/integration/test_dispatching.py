@@ -69,6 +69,33 @@ def test_rules_are_data_edited_through_the_api(smart_client, tokens):
     assert smart_client.delete("/api/v1/routing-rules/R-TEST", headers=admin).status_code == 204
 
 
+def test_a_rule_change_is_tried_on_the_recent_orders_before_it_is_made(smart_client, tokens):
+    """规则变更影响评估: which orders would move, to where, and who agrees with the units that handled them."""
+    admin = auth(tokens["admin"])
+    noisy = [file(smart_client, tokens["agent"], f"楼下烧烤店油烟噪音扰民第{i}次", address="天河区石牌街道")
+             for i in range(3)]
+    assert {o["unit"]["code"] for o in noisy} == {SHIPAI}
+    assert file(smart_client, tokens["agent"], "我想反映一个情况")["status"] == "review"
+    rules = smart_client.get("/api/v1/routing-rules", headers=admin).json()
+    proposed = [*rules, {"id": "R-BBQ", "priority": 9000, "unit_code": TIANHE, "district": "天河区",
+                         "keywords": ["烧烤"]}]
+    response = smart_client.post("/api/v1/routing-rules/impact", json={"rules": proposed, "orders": 10}, headers=admin)
+    assert response.status_code == 200, response.text
+    impact = response.json()
+    assert (impact["orders"], impact["changed"], impact["handled"]) == (4, 3, 3)
+    assert impact["review"] == {"now": 1, "proposed": 1}
+    assert impact["agree"] == {"now": 3, "proposed": 0}
+    [move] = impact["moves"]
+    assert (move["from_unit"]["code"], move["to_unit"], move["orders"]) == (
+        SHIPAI, {"code": TIANHE, "name": "天河区人民政府"}, 3)
+    assert set(move["examples"]) == {o["code"] for o in noisy}
+    assert smart_client.get("/api/v1/routing-rules", headers=admin).json() == rules  # nothing changed
+    assert smart_client.post("/api/v1/routing-rules/impact", json={"rules": proposed},
+                             headers=auth(tokens["agent"])).status_code == 403
+    unknown = [*rules, {"id": "R-X", "priority": 1, "unit_code": "NOPE"}]
+    assert smart_client.post("/api/v1/routing-rules/impact", json={"rules": unknown}, headers=admin).status_code == 422
+
+
 def test_a_return_teaches_the_router_not_to_repeat_the_mistake(hotline, smart_client, tokens):
     content = "石牌街道某工地夜间施工噪音扰民"
     first = file(smart_client, tokens["agent"], content, address="天河区石牌街道")

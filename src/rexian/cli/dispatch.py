@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rexian.cli.core import fail, hotline, operator
 from rexian.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from rexian.domain.routing import RuleImpact
 
 rules_app = typer.Typer(help="Routing rules: export and import as CSV.", no_args_is_help=True)
 
@@ -50,15 +53,54 @@ def rules_export(file: Annotated[Path | None, typer.Argument(help="CSV file (def
 
 
 @rules_app.command("import")
-def rules_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """Replace the active city's routing rules with those of a CSV file (columns as in export)."""
-    from rexian.domain.routing import rules_from_csv
-    from rexian.services.routing_rules import replace_rules
+def rules_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+                 dry_run: Annotated[bool, typer.Option(
+                     "--dry-run", help="change nothing: show what these rules would do to the recent orders")] = False,
+                 orders: Annotated[int, typer.Option(min=1, max=100_000, help="recent orders tried (--dry-run)")] = 1000,
+                 as_json: Annotated[bool, typer.Option("--json", help="the --dry-run report as JSON")] = False
+                 ) -> None:
+    """Replace the active city's routing rules with those of a CSV file (columns as in export); with --dry-run,
+    first see where the newest orders would go under them (规则变更影响评估)."""
+    from dataclasses import asdict
 
+    from rexian.domain.routing import rules_from_csv
+    from rexian.services.routing_rules import replace_rules, rule_impact
+
+    hl = hotline()
     try:
-        n = replace_rules(hotline(), rules_from_csv(file.read_text(encoding="utf-8-sig")), operator())
+        rules = rules_from_csv(file.read_text(encoding="utf-8-sig"))
+        if dry_run:
+            impact = rule_impact(hl, rules, operator(), orders)
+        else:
+            n = replace_rules(hl, rules, operator())
     except (KeyError, ValueError) as e:
         fail(f"规则文件格式有误：{e}", f"bad rules file: {e}")
     except DomainError as e:
         fail(e.message_zh, e.message_en)
-    typer.echo(f"{n} rules imported")
+    if not dry_run:
+        typer.echo(f"{n} rules imported")
+    elif as_json:
+        typer.echo(json.dumps(asdict(impact), ensure_ascii=False))
+    else:
+        typer.echo(_impact_text(impact, hl.unit_names()))
+
+
+def _impact_text(impact: RuleImpact, names: dict[str, str]) -> str:
+    from rexian.domain.routing import REVIEW
+
+    names = {**names, REVIEW: "待审核 review"}
+
+    def share(part: int, whole: int) -> str:
+        return f"{part / whole:.1%}" if whole else "-"
+
+    lines = [
+        f"试算（未做任何更改）dry run, nothing changed: {impact.orders} recent orders",
+        f"  改派 would go elsewhere: {impact.changed} ({share(impact.changed, impact.orders)})",
+        f"  待审核 review queue: {impact.review[0]} → {impact.review[1]};  "
+        f"区级兜底 district backstop: {impact.backstop[0]} → {impact.backstop[1]}",
+        f"  与实际承办单位一致 agree with the unit that handled them (n {impact.handled}): "
+        f"{share(impact.agree[0], impact.handled)} now → {share(impact.agree[1], impact.handled)} with these rules",
+    ]
+    for before, after, count, codes in impact.moves[:10]:
+        lines.append(f"  {count:>5}  {names.get(before, before)} → {names.get(after, after)}  ({', '.join(codes)})")
+    return "\n".join(lines)

@@ -371,3 +371,42 @@ class Router:
 
     def _support(self, ctx: DispatchContext, code: str) -> int:
         return self.ranker.similar(ctx, self._label(ctx, code)) if self.ranker else 0
+
+
+REVIEW = "review"  # in a rule change's moves: the review queue, where no unit is fixed
+
+
+@dataclass(frozen=True)
+class RuleImpact:
+    """What a rule change would do to past orders (规则变更影响评估), before it is made: how many would now
+    go elsewhere, to the review queue or to the district backstop, and how often each set of rules agrees with
+    the unit that really handled the order (after any return and reassignment)."""
+
+    orders: int
+    changed: int
+    review: tuple[int, int]  # (now, with the proposed rules)
+    backstop: tuple[int, int]
+    handled: int  # orders that have a handling unit to compare with
+    agree: tuple[int, int]  # of those, how many each set of rules would send there
+    moves: tuple[tuple[str, str, int, tuple[str, ...]], ...]  # (from, to, orders, example codes), largest first
+
+    @classmethod
+    def of(cls, outcomes: Iterable[tuple[str, str | None, DispatchDecision, DispatchDecision]],
+           examples: int = 3) -> RuleImpact:
+        """From (order code, the unit handling it, today's decision, the proposed rules' decision)."""
+        n = changed = handled = 0
+        review, backstop, agree = [0, 0], [0, 0], [0, 0]
+        moves: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for code, handler, now, proposed in outcomes:
+            n += 1
+            for i, decision in enumerate((now, proposed)):
+                review[i] += decision.needs_review
+                backstop[i] += decision.backstop
+                agree[i] += handler is not None and decision.unit_code == handler
+            handled += handler is not None
+            if now.unit_code != proposed.unit_code:
+                changed += 1
+                moves[(now.unit_code or REVIEW, proposed.unit_code or REVIEW)].append(code)
+        ranked = sorted(moves.items(), key=lambda m: (-len(m[1]), m[0]))
+        return cls(n, changed, (review[0], review[1]), (backstop[0], backstop[1]), handled, (agree[0], agree[1]),
+                   tuple((a, b, len(codes), tuple(codes[:examples])) for (a, b), codes in ranked))

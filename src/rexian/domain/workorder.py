@@ -262,6 +262,14 @@ class WorkOrder:
     def is_open(self) -> bool:
         return self.status in OPEN
 
+    @property
+    def dispatched_unit(self) -> str | None:
+        """The unit the hotline made responsible (the top of any pass-down chain), once a unit holds or has
+        answered the order; None while it is at the office or if it ended without a unit."""
+        if self.status not in IN_UNIT | {S.REPLIED, S.CLOSED}:
+            return None
+        return self.chain[0] if self.chain else self.unit_code
+
     def lights(self, policy: DeadlinePolicy, now: datetime) -> dict[str, Light | None]:
         """Traffic light of each running deadline."""
         running_sign = self.status == S.DISPATCHED

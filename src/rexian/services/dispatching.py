@@ -8,13 +8,13 @@ where not to send such an order again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from threading import Lock
 from typing import Any
 
 from rexian.domain.errors import RuleViolation
-from rexian.domain.routing import DispatchContext, DispatchDecision, DispatchRanker, Router
+from rexian.domain.routing import DispatchContext, DispatchDecision, DispatchRanker, Router, RoutingRule
 from rexian.domain.vocabulary import AppealType, Channel, Urgency
 from rexian.domain.workorder import Action, Location, Status, WorkOrder
 from rexian.intelligence.location import RememberingResolver, city_resolver
@@ -78,6 +78,17 @@ class Dispatcher:
     def route(self, order: WorkOrder) -> DispatchDecision:
         with self._lock:
             return self.router.decide(self.context(order))
+
+    def compare(self, rules: Sequence[RoutingRule], orders: Iterable[WorkOrder]
+                ) -> Iterator[tuple[DispatchDecision, DispatchDecision]]:
+        """What the rules in force and `rules` would each decide for every order, with what the router has
+        learnt so far (a what-if: nothing is learnt or stored)."""
+        with self._lock:
+            proposed = Router(rules, list(self.router.units.values()), self.ranker, self.review_threshold)
+        for order in orders:
+            ctx = self.context(order)
+            with self._lock:  # the ranker keeps learning meanwhile
+                yield self.router.decide(ctx), proposed.decide(ctx)
 
     def learn(self, order: WorkOrder, action: Action) -> None:
         """After commit: a person's dispatch or a return is a lesson; learn it (and any other process's since

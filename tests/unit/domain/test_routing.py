@@ -9,6 +9,7 @@ from rexian.domain.routing import (
     DispatchRanker,
     Router,
     RoutingRule,
+    RuleImpact,
     rules_from_csv,
     rules_to_csv,
 )
@@ -163,3 +164,16 @@ def test_the_rules_shortlisted_by_category_and_district_decide_as_a_scan_of_ever
                 c = ctx(text=text, category=category, district=district, street=street)
                 assert router._matching_rules(c) == scan._matching_rules(c), (text, category, district)
                 assert router.decide(c) == scan.decide(c)
+
+
+def test_a_rule_change_is_measured_on_past_orders_before_it_is_made():
+    now = Router([RoutingRule("R1", 10, "ZJ", category="城乡建设")], UNITS)
+    proposed = Router([RoutingRule("R1", 10, "ZJ", category="城乡建设"),
+                       RoutingRule("R2", 20, "{street}", category="城乡建设/物业管理")], UNITS)
+    orders = [("A1", ctx(), "SP"), ("A2", ctx(), "ZJ"), ("A3", ctx(category="城乡建设/住房"), None),
+              ("A4", ctx(text="有事", category=None, district=None, street=None), None)]
+    impact = RuleImpact.of((code, handler, now.decide(c), proposed.decide(c)) for code, c, handler in orders)
+    assert (impact.orders, impact.changed, impact.handled) == (4, 2, 2)
+    assert impact.agree == (1, 1)  # A2 agreed before, A1 after
+    assert impact.review == (1, 1) and impact.backstop == (0, 0)
+    assert impact.moves == (("ZJ", "SP", 2, ("A1", "A2")),)

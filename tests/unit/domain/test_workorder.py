@@ -236,6 +236,14 @@ def test_a_return_from_a_passed_down_unit_goes_back_to_the_upper_unit():
     assert order.events[-1].data["to_unit"] == UNIT and order.events[-1].to_status == S.SIGNED.value
 
 
+def test_the_dispatched_unit_is_the_one_the_hotline_sent_the_order_to():
+    assert passed_down().dispatched_unit == UNIT  # not the street it was passed down to
+    returned = order_in(S.DISPATCHED)
+    returned.return_(STAFF, next_time(returned), "非本单位职责", "《条例》第五条", policy())
+    assert returned.status == S.RETURNED and returned.unit_code == UNIT and returned.dispatched_unit is None
+    assert order_in(S.REVIEW).dispatched_unit is None and order_in(S.CLOSED).dispatched_unit == UNIT
+
+
 def test_pass_down_needs_an_upper_unit():
     order = order_in(S.SIGNED)
     order.unit_code = None  # no legal path leaves a signed order without a unit: set by hand
