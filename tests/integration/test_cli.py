@@ -88,6 +88,12 @@ def test_a_rules_file_is_tried_with_dry_run_before_it_replaces_the_rules(home, t
     rules.write_text(before + "R-BAD,high,440106\n", encoding="utf-8")
     bad = runner.invoke(app, ["rules", "import", str(rules), "--dry-run"])
     assert bad.exit_code == 2 and "规则文件格式有误" in bad.output and "bad rules file" in bad.output
+    rules.write_text(before + "R-BIG,99999999999,440106\n", encoding="utf-8")  # more than the column holds
+    big = runner.invoke(app, ["rules", "import", str(rules)])
+    assert big.exit_code == 2 and "优先级" in big.output and "priority must be from -1000 to 10000" in big.output
+    rules.write_text(before + f"R-{'X' * 40},1,440106\n", encoding="utf-8")
+    long = runner.invoke(app, ["rules", "import", str(rules)])
+    assert long.exit_code == 2 and "too long: id" in long.output
 
 
 def test_an_unknown_city_is_a_clear_error_in_both_languages(home):

@@ -11,6 +11,8 @@ from rexian.domain.workorder import Actor
 from rexian.services.context import Hotline, mark_changed
 
 PLACEHOLDERS = {"{district}", "{street}", "{community}"}
+PRIORITIES = range(-1000, 10001)
+LENGTHS = {"id": 32, "unit_code": 64, "category": 200, "district": 64, "street": 64}  # what the table holds
 
 
 def list_rules(hl: Hotline) -> list[RoutingRule]:
@@ -19,6 +21,14 @@ def list_rules(hl: Hotline) -> list[RoutingRule]:
 
 
 def _validate(hl: Hotline, rules: list[RoutingRule]) -> None:
+    for r in rules:
+        if r.priority not in PRIORITIES:
+            raise InvalidInput(f"规则{r.id}的优先级须在{PRIORITIES[0]}至{PRIORITIES[-1]}之间",
+                               f"rule {r.id}: priority must be from {PRIORITIES[0]} to {PRIORITIES[-1]}")
+        wrong = [name for name, most in LENGTHS.items() if not 0 < len(getattr(r, name)) <= most]
+        if wrong:
+            raise InvalidInput(f"规则{r.id[:32]}的字段为空或过长：{'、'.join(wrong)}",
+                               f"rule {r.id[:32]}: empty or too long: {', '.join(wrong)}")
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         raise InvalidInput("规则编号重复", "duplicate rule ids")

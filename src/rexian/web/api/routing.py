@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/routing-rules", tags=["routing"])
 
 
 class RuleIn(Strict):
-    priority: int = Field(ge=-1000, le=10000)
+    priority: int = Field(ge=svc.PRIORITIES[0], le=svc.PRIORITIES[-1])
     unit_code: str = Field(min_length=1, max_length=64, description="a unit code or {district} / {street}")
     category: str = Field(ANY, max_length=200, description="taxonomy path prefix, or * for any")
     district: str = Field(ANY, max_length=64)
