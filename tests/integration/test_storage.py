@@ -225,3 +225,16 @@ def test_the_sweep_reaches_every_late_order_however_many_pages(hotline, clock):
     clock.advance(days=2)
     assert uc.sweep_deadlines(hotline, batch=2)["sign"] == 5
     assert uc.sweep_deadlines(hotline, batch=2)["sign"] == 0
+
+
+def test_two_cities_in_one_database_may_use_the_same_rule_ids(hotline):
+    from rexian.domain.routing import RoutingRule
+    from rexian.services.cities import load_city_into
+    from rexian.services.routing_rules import list_rules, replace_rules
+
+    load_city_into(hotline, "beijing", ROOT, activate=False)  # its one rule is R-BACKSTOP
+    mine = [RoutingRule("R-BACKSTOP", 0, "{district}", note="区级兜底"), RoutingRule("R001", 900, SHIPAI)]
+    assert replace_rules(hotline, mine, ROOT) == 2
+    assert sorted(r.id for r in list_rules(hotline)) == ["R-BACKSTOP", "R001"]
+    with hotline.uow.begin() as tx:
+        assert [r.id for r in tx.rules.all("beijing")] == ["R-BACKSTOP"]

@@ -167,6 +167,7 @@ calendar_days = Table(
 
 routing_rules = Table(
     "routing_rules", metadata,
+    Column("city", String(64), primary_key=True),  # rule ids are per city
     Column("id", String(32), primary_key=True),
     Column("priority", Integer, nullable=False),
     Column("category", String(200), nullable=False, default="*"),
@@ -175,7 +176,6 @@ routing_rules = Table(
     Column("keywords", JSON, nullable=False, default=list),
     Column("unit_code", String(64), nullable=False),
     Column("note", Text, nullable=False, default=""),
-    Column("city", String(64), nullable=False, index=True),
 )
 
 audit_log = Table(
