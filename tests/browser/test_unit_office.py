@@ -10,8 +10,10 @@ import pytest
 from playwright.sync_api import Page
 from tests.browser.conftest import AXE_MIN_JS, log_in
 
+from rexian.domain.routing import RoutingRule, rules_to_csv
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Action, Actor, Caller
+from rexian.services import routing_rules as rules_svc
 from rexian.services import workorders as uc
 
 TIANHE, SHIPAI, LIEDE = "440106", "440106006", "440106013"
@@ -185,3 +187,39 @@ def test_the_performance_page_shows_the_units_numbers(desks, live_hotline):
     assert re.fullmatch(r"\d+(\.\d)?%", cells[4])  # the on-time reply rate
     assert page.locator("svg.bars rect").count() >= 1
     assert_accessible(page)
+
+
+def test_a_new_rules_file_is_tried_on_the_recent_orders_then_put_in_force(desks, live_hotline):
+    """The office uploads a rules file, sees which recent orders would move and where, then applies it."""
+    in_force = rules_svc.list_rules(live_hotline)
+    bbq = [uc.file_appeal(live_hotline, uc.AppealIntake(content=f"石牌街道楼下烧烤摊油烟很大第{i}回",
+                                                         channel=uc.Channel.PHONE, address="天河区石牌街道"),
+                          AGENT)[0] for i in range(2)]
+    assert LIEDE not in {o.unit_code for o in bbq}
+    proposed = [*in_force, RoutingRule("R-PAGE", 9000, LIEDE, district="天河区", keywords=("烧烤",))]
+    try:
+        page = open_as(desks, "dispatcher", "/office/rules")
+        assert page.locator("#in-force tr[data-id='R001']").count() == 1
+        assert_accessible(page)
+        page.set_input_files("#rules-file", files=[{"name": "rules.csv", "mimeType": "text/csv",
+                                                     "buffer": rules_to_csv(proposed).encode()}])
+        with page.expect_navigation():
+            page.click("#try button[type=submit]")
+        assert int(page.inner_text("#impact-changed")) >= 2
+        moves = page.locator("#moves tbody tr", has_text="猎德街道办事处").all_inner_texts()
+        assert any(o.code in " ".join(moves) for o in bbq)  # the examples name orders that would move
+        assert page.locator("#in-force tr[data-id='R-PAGE']").count() == 0  # tried, not yet in force
+        assert_accessible(page)
+        with page.expect_navigation():
+            page.click("#apply")
+        assert page.locator("#in-force tr[data-id='R-PAGE']").count() == 1
+        assert {r.id for r in rules_svc.list_rules(live_hotline)} == {r.id for r in proposed}
+
+        page.set_input_files("#rules-file", files=[{"name": "x.csv", "mimeType": "text/csv",
+                                                     "buffer": b"id,priority\nR1,high\n"}])
+        with page.expect_navigation():
+            page.click("#try button[type=submit]")
+        flash = page.inner_text("p.flash")
+        assert ("规则文件格式有误" in flash or "bad rules file" in flash) and page.locator("#impact").count() == 0
+    finally:
+        rules_svc.replace_rules(live_hotline, in_force, DISPATCHER)

@@ -1,5 +1,5 @@
-"""The unit workbench (/unit), the hotline office (/office), unit performance, notices and the
-audit log (/admin/audit). Routes translate forms into the use cases; who may open which desk is
+"""The unit workbench (/unit), the hotline office (/office), unit performance, the routing rules
+(/office/rules), notices and the audit log (/admin/audit). Routes translate forms into the use cases; who may open which desk is
 decided by rexian.domain.access (check_write), the order scope by the services."""
 
 from __future__ import annotations
@@ -14,12 +14,15 @@ from rexian.domain.access import ACTION_ROLES, check_write
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import DomainError, InvalidInput
 from rexian.domain.privacy import mask_phone
+from rexian.domain.routing import REVIEW, RoutingRule, rules_from_csv
 from rexian.domain.workorder import TRANSITIONS, Action, Actor, WorkOrder
 from rexian.services import office as svc
 from rexian.services import performance as perf
+from rexian.services import routing_rules as rules_svc
 from rexian.services import workorders as uc
 from rexian.services.context import Hotline
 from rexian.services.views import order_view
+from rexian.web.i18n import translate
 from rexian.web.pages.common import StaffActor, check_csrf, language, render
 
 router = APIRouter(include_in_schema=False)
@@ -41,6 +44,8 @@ def _desk(area: str):  # type: ignore[no-untyped-def]
 
 UnitActor = Annotated[Actor, _desk("unit_desk")]
 OfficeActor = Annotated[Actor, _desk("office_desk")]
+RulesActor = Annotated[Actor, _desk("manage_rules")]
+RULES_FILE_LIMIT = 512 * 1024  # a city's rules file is a few kB
 
 
 def _hl(request: Request) -> Hotline:
@@ -213,6 +218,55 @@ def performance_xlsx(request: Request, actor: OfficeActor, start: date | None = 
     content = perf.performance_xlsx(perf.unit_performance(hl, actor, start, end), start, end)
     return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="performance-{start}-{end}.xlsx"'})
+
+
+# -- routing rules (派单规则): see what a new rules file would do, then put it in force -----------------------
+
+@router.get("/office/rules", response_class=HTMLResponse)
+def rules_page(request: Request, actor: RulesActor) -> HTMLResponse:
+    hl = _hl(request)
+    return _page(request, actor, "desk_rules.html", rules=rules_svc.list_rules(hl), names=hl.unit_names())
+
+
+@router.post("/office/rules/try", response_class=HTMLResponse)
+def rules_try(request: Request, actor: RulesActor, csrf: Annotated[str, Form(max_length=100)],
+              file: Annotated[UploadFile, File()]) -> Response:
+    """The uploaded rules tried on the newest orders (nothing changes), with a button to put them in force."""
+    check_csrf(request, csrf)
+    hl = _hl(request)
+    try:
+        text, proposed = _rules_file(file.file.read(RULES_FILE_LIMIT + 1))
+        impact = rules_svc.rule_impact(hl, proposed, actor)
+    except DomainError as error:
+        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+        return RedirectResponse("/office/rules", status_code=303)
+    names = {**hl.unit_names(), REVIEW: translate("desk.queue.review", language(request))}
+    return _page(request, actor, "desk_rules.html", rules=rules_svc.list_rules(hl), names=names, impact=impact,
+                 proposed=proposed, proposed_csv=text, filename=file.filename or "")
+
+
+@router.post("/office/rules/apply")
+def rules_apply(request: Request, actor: RulesActor, csrf: Annotated[str, Form(max_length=100)],
+                rules_csv: Annotated[str, Form(max_length=RULES_FILE_LIMIT)]) -> Response:
+    check_csrf(request, csrf)
+    try:
+        n = rules_svc.replace_rules(_hl(request), _rules_file(rules_csv.encode())[1], actor)
+        request.session["flash"] = f"{n} rules in force" if language(request) == "en" else f"已启用 {n} 条规则"
+    except DomainError as error:
+        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+    return RedirectResponse("/office/rules", status_code=303)
+
+
+def _rules_file(data: bytes) -> tuple[str, list[RoutingRule]]:
+    """A rules file's text and rules; one too large, not UTF-8 or not in the rules' CSV form is an InvalidInput."""
+    if len(data) > RULES_FILE_LIMIT:
+        raise InvalidInput("规则文件过大", f"the rules file is larger than {RULES_FILE_LIMIT // 1024} kB")
+    try:
+        text = data.decode("utf-8-sig")
+        return text, rules_from_csv(text)
+    except (UnicodeDecodeError, KeyError, ValueError) as e:
+        raise InvalidInput("规则文件格式有误：请上传从本页导出的CSV（UTF-8）",
+                           f"bad rules file ({e.__class__.__name__}): upload a CSV as exported here (UTF-8)") from e
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
