@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from tests.integration.conftest import ROOT, TIANHE, auth
 from typer.testing import CliRunner
 
@@ -128,12 +129,14 @@ def teddy_sample(tmp_path: Path) -> Path:
     """The 丽发新城 messages of attachment 3 and 300 others, as the export file."""
     with gzip.open(DATA_DIR / "teddy2020c" / "attachment3_full.csv.gz", "rt", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    chosen = [r for r in rows if "丽发新城" in r["留言主题"]] + rows[:300]
+    chosen = {r["留言编号"]: r for r in [r for r in rows if "丽发新城" in r["留言主题"]] + rows[:300]}
+    hostile = chosen["267050"]  # one of the top hotspot's messages, rewritten as a hostile citizen might
+    hostile["留言详情"] = '=HYPERLINK("http://example.com") ' + hostile["留言详情"]
     path = tmp_path / "attachment3_sample.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows({r["留言编号"]: r for r in chosen}.values())
+        writer.writerows(chosen.values())
     return path
 
 
@@ -154,4 +157,6 @@ def test_hotspots_over_imported_messages_come_out_as_json_with_their_messages(
     assert "丽发新城" in top["place"] and "搅拌" in top["problem"]
     assert top["appeals"] >= 20 and all(i.startswith("teddy:") for i in top["message_ids"])
     assert top["likes"] > 0  # read beside the orders from --likes-from
-    assert (tmp_path / "hot.xlsx").stat().st_size > 0
+    cells = [c for sheet in load_workbook(tmp_path / "hot.xlsx") for row in sheet.iter_rows() for c in row]
+    assert any(str(c.value).startswith("=HYPERLINK") for c in cells)  # the citizen's text, as text:
+    assert not [c.coordinate for c in cells if c.data_type == "f" or c.hyperlink]  # no formula, no link

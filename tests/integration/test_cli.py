@@ -115,6 +115,18 @@ def test_import_then_sweep_as_json(home):
     assert set(counts) == {"orders", "sign", "reply", "yellow", "counts_folded", "seconds"}
 
 
+def test_the_period_report_comes_out_as_a_workbook_of_text_and_numbers(home, tmp_path: Path):
+    from openpyxl import load_workbook
+
+    run("city", "load", "guangzhou")
+    out = tmp_path / "week.xlsx"
+    report = json.loads(run("report", "summary", "--period", "week", "--xlsx", str(out), "--json"))
+    book = load_workbook(out)
+    assert book.sheetnames[:3] == ["概况", "分类", "区域"]
+    assert book["概况"]["B3"].value == report["total"]
+    assert not [c.coordinate for sheet in book for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+
+
 def test_the_sweep_as_a_service_sweeps_again_until_stopped(home):
     """`--every` keeps one process sweeping (where there is no cron): several sweeps, one JSON line each."""
     env = {**os.environ, "REXIAN_HOME": str(home), "PYTHONUNBUFFERED": "1"}

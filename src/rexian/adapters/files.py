@@ -1,4 +1,5 @@
-"""Tables people hand us: CSV (optionally gzipped; UTF-8, with or without a BOM) and XLSX.
+"""Tables people hand us: CSV (optionally gzipped; UTF-8, with or without a BOM) and XLSX; and how the
+workbooks we hand out treat text.
 
 One reader for every import: work orders, knowledge articles, merchant registries, labelled
 messages for the classifier, `rexian extract --input`. Every cell comes back as text; a file that
@@ -16,6 +17,9 @@ from pathlib import Path
 
 from rexian.domain.errors import InvalidInput
 
+# xlsxwriter options for every workbook we write: text stays text, so a citizen's "=HYPERLINK(…)" or
+# "http://…" in a title is neither a formula nor a link when the report is opened (formula injection).
+XLSX_TEXT = {"strings_to_formulas": False, "strings_to_urls": False}
 
 def read_rows(path: str | Path) -> tuple[list[str], Iterator[dict[str, str]]]:
     """Header and rows of a CSV (optionally .gz) or XLSX file, every cell as text."""

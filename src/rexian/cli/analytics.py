@@ -64,13 +64,14 @@ def _write_xlsx(hl, path: Path, data: list[dict], likes: dict[str, tuple[int, in
     from sqlalchemy import or_, select
 
     from rexian.adapters.db.tables import work_orders as wo
+    from rexian.adapters.files import XLSX_TEXT
 
     ids = [i for h in data for i in h["message_ids"]]
     with hl.uow.begin() as tx:
         rows = tx.conn.execute(select(wo.c.code, wo.c.external_ref, wo.c.caller_name, wo.c.title, wo.c.content,
                                       wo.c.received_at).where(or_(wo.c.external_ref.in_(ids), wo.c.code.in_(ids))))
         by_id = {r.external_ref or r.code: r for r in rows}
-    book = xlsxwriter.Workbook(str(path))
+    book = xlsxwriter.Workbook(str(path), XLSX_TEXT)
     hot = book.add_worksheet("热点问题表")
     detail = book.add_worksheet("热点问题留言明细表")
     hot.write_row(0, 0, HOT)

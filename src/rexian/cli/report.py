@@ -66,7 +66,9 @@ def _sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[An
 def write_xlsx(report: dict[str, Any], path: Path) -> None:
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path))
+    from rexian.adapters.files import XLSX_TEXT
+
+    book = xlsxwriter.Workbook(str(path), XLSX_TEXT)
     for title, header, rows in _sections(report):
         sheet = book.add_worksheet(title)
         for r, values in enumerate([header, *rows]):

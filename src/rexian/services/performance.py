@@ -18,6 +18,7 @@ from typing import Any
 import xlsxwriter
 
 from rexian.adapters.db.repo_office import events_of_orders_active_between
+from rexian.adapters.files import XLSX_TEXT
 from rexian.domain.access import check_write
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.vocabulary import Satisfaction, Urgency
@@ -163,7 +164,7 @@ COLUMNS = [("rank", "排名"), ("unit_code", "单位编码"), ("unit_name", "承
 def performance_xlsx(rows: list[UnitPerformance], start: date, end: date) -> bytes:
     """The ranking as an Excel workbook (rates as percentages)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **XLSX_TEXT})
     sheet = book.add_worksheet("考核")
     bold, percent = book.add_format({"bold": True}), book.add_format({"num_format": "0.0%"})
     sheet.write(0, 0, f"承办单位考核 {start.isoformat()} 至 {end.isoformat()}", bold)
