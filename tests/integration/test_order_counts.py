@@ -7,11 +7,18 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import delete, select, true
+from sqlalchemy import Column, delete, event, select, true
+from sqlalchemy.sql import visitors
 from tests.integration.conftest import ROOT, SHIPAI
 from typer.testing import CliRunner
 
-from rexian.adapters.db.repo_analytics import MEASURES, _upsert_counts, grouped_counts
+from rexian.adapters.db.repo_analytics import (
+    COUNTED,
+    MEASURES,
+    _contributions,
+    _upsert_counts,
+    grouped_counts,
+)
 from rexian.adapters.db.tables import work_orders as wo
 from rexian.adapters.db.tables_analytics import order_counts
 from rexian.cli.main import app
@@ -166,3 +173,21 @@ def test_orders_stored_as_one_batch_count_like_orders_stored_one_by_one(hotline,
         for content, channel, category, district, hours in APPEALS]
     assert [created for _, created in uc.store_intakes(hotline, batch)] == [True] * len(APPEALS)
     assert stored(hotline) == recounted(hotline) and len(stored(hotline)) > len(APPEALS)
+
+
+def test_the_counted_columns_are_every_column_the_counts_are_made_of():
+    """save() skips the counts when none of COUNTED changed: COUNTED must be what _contributions reads."""
+    read = {c.name for c in visitors.iterate(_contributions("sqlite")) if isinstance(c, Column) and c.table is wo}
+    assert read == set(COUNTED)
+
+
+def test_a_sign_for_or_a_reminder_moves_no_counts_and_reads_none(hotline, clock):
+    [oid, *_] = file_all(hotline, clock)
+    uc.perform(hotline, oid, Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+    before = stored(hotline)
+    statements: list[str] = []
+    event.listen(hotline.uow.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    uc.perform(hotline, oid, Action.SIGN, SHIPAI_STAFF)
+    uc.perform(hotline, oid, Action.REMIND, OFFICE)
+    assert not [s for s in statements if "order_counts" in s or "CASE WHEN" in s]
+    assert stored(hotline) == before == recounted(hotline)

@@ -56,6 +56,10 @@ def _local_day(dialect_name: str, column: Any) -> Any:
 DIMENSIONS = {"channel": wo.c.channel, "category": wo.c.category, "district": wo.c.district,
               "satisfaction": wo.c.satisfaction, "unit": wo.c.unit_code}
 MEASURES = ("orders", "replied_on_time", "replied_late", "rated", "satisfied", "returns")
+# the work_orders columns an order's contribution is made of (_contributions): a change to none of them moves
+# nothing in order_counts
+COUNTED = ("received_at", "channel", "category", "district", "satisfaction", "unit_code", "replied_at", "reply_due",
+           "return_count")
 SATISFIED = [Satisfaction.SATISFIED.value, Satisfaction.BASICALLY_SATISFIED.value]
 
 

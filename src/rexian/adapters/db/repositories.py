@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from rexian.adapters.db.repo_analytics import OrderCounts
+from rexian.adapters.db.repo_analytics import COUNTED, OrderCounts
 from rexian.adapters.db.tables import (
     api_tokens,
     audit_log,
@@ -50,6 +50,11 @@ def _order_values(order: WorkOrder) -> dict[str, Any]:
         confidential=order.caller.confidential,
     )
     return values
+
+
+def _counted(order: WorkOrder) -> tuple[Any, ...]:
+    values = _order_values(order)
+    return tuple(values[name] for name in COUNTED)
 
 
 def order_from_row(row: Any) -> WorkOrder:
@@ -117,6 +122,13 @@ def _next_code_compiled(dialect: Any):  # type: ignore[no-untyped-def]
 class WorkOrderRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._counted: dict[int, tuple[Any, ...]] = {}  # order id → its COUNTED values as loaded
+
+    def _loaded(self, row: Any) -> WorkOrder:
+        """An order read to be changed: what its dashboard counts depend on is remembered for `save`."""
+        order = order_from_row(row)
+        self._counted[order.id or 0] = _counted(order)
+        return order
 
     def next_codes(self, prefix: str, n: int = 1) -> list[str]:
         """The next `n` tracking codes for `prefix` (e.g. GZ20261127), atomically on both databases."""
@@ -159,18 +171,21 @@ class WorkOrderRepository:
         OrderCounts(self.conn).added([order.id for order, _ in orders if order.id is not None])
 
     def save(self, order: WorkOrder, at: datetime) -> None:
-        """Store changes if nobody else did first (optimistic version check)."""
+        """Store changes if nobody else did first (optimistic version check). The dashboard counts move only
+        when a column they are made of changed since the order was read (a sign-for or a reminder moves none)."""
         values = _order_values(order)
         values.update(version=order.version + 1, updated_at=at)
         counts = OrderCounts(self.conn)
-        before = counts.read(order.id or 0)
+        moves = self._counted.pop(order.id or 0, None) != _counted(order)
+        before = counts.read(order.id or 0) if moves else None
         result = self.conn.execute(_UPDATE_ORDER, {**values, "b_id": order.id, "b_version": order.version})
         if result.rowcount != 1:
             raise ConcurrencyConflict("工单已被他人修改，请刷新后重试",
                                       "the work order was changed by someone else: reload and retry")
         order.version += 1
         self._write_events(order)
-        counts.moved(order.id or 0, before)  # last: its busy rows stay locked only until the commit
+        if before is not None:
+            counts.moved(order.id or 0, before)  # last: its busy rows stay locked only until the commit
 
     def _write_events(self, *orders: WorkOrder) -> None:
         rows = [{"order_id": order.id, "action": e.action, "actor": e.actor, "role": e.role, "at": e.at,
@@ -183,7 +198,7 @@ class WorkOrderRepository:
 
     def get(self, order_id: int) -> WorkOrder | None:
         row = self.conn.execute(select(work_orders).where(work_orders.c.id == order_id)).first()
-        return order_from_row(row) if row else None
+        return self._loaded(row) if row else None
 
     def get_by_code(self, code: str) -> WorkOrder | None:
         row = self.conn.execute(select(work_orders).where(work_orders.c.code == code)).first()
@@ -247,7 +262,7 @@ class WorkOrderRepository:
         late_reply = and_(c.status.in_([Status.DISPATCHED.value, Status.SIGNED.value]), c.reply_due < now)
         rows = self.conn.execute(select(work_orders).where(and_(c.id > after_id, or_(late_sign, late_reply)))
                                  .order_by(c.id).limit(limit))
-        return [order_from_row(r) for r in rows]
+        return [self._loaded(r) for r in rows]
 
     def of_caller(self, phone: str, limit: int) -> list[dict[str, Any]]:
         """A caller's orders, newest first, as summaries (id, code, status, title, received_at, unit_code)."""
