@@ -15,6 +15,7 @@ from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Action, Actor, Caller
 from rexian.services import routing_rules as rules_svc
 from rexian.services import workorders as uc
+from rexian.services.auth import add_user, issue_token
 
 TIANHE, SHIPAI, LIEDE = "440106", "440106006", "440106013"
 AGENT, DISPATCHER = Actor("agent", Role.AGENT), Actor("dispatcher", Role.DISPATCHER)
@@ -57,7 +58,7 @@ def act(page: Page, action: str, *, hands_on: bool = False, **fields: str | list
 def desks(browser, base_url) -> Iterator[dict[str, Page]]:  # type: ignore[no-untyped-def]
     """One logged-in browser context per demo user (each logs in once: log-in is rate-limited)."""
     pages = {}
-    for name in ("dispatcher", "supervisor", "tianhe", "shipai"):
+    for name in ("dispatcher", "supervisor", "tianhe", "shipai", "admin"):
         page = browser.new_context(base_url=base_url).new_page()
         log_in(page, name)
         page.wait_for_url(lambda url: "/login" not in url)
@@ -223,3 +224,28 @@ def test_a_new_rules_file_is_tried_on_the_recent_orders_then_put_in_force(desks,
         assert ("规则文件格式有误" in flash or "bad rules file" in flash) and page.locator("#impact").count() == 0
     finally:
         rules_svc.replace_rules(live_hotline, in_force, DISPATCHER)
+
+
+def test_the_admin_revokes_a_users_tokens_and_deactivates_them_on_the_users_page(desks, live_hotline):
+    add_user(live_hotline, "clerk-left", Role.AGENT, Actor("test-setup", Role.ADMIN))
+    token = issue_token(live_hotline, "clerk-left", Actor("test-setup", Role.ADMIN))
+    page = open_as(desks, "admin", "/admin/users")
+    api = page.context.request
+
+    def api_status(bearer: str) -> int:
+        return api.get("/api/v1/work-orders?limit=1", headers={"Authorization": f"Bearer {bearer}"}).status
+
+    row = page.locator("#users tr[data-name='clerk-left']")
+    assert row.get_attribute("data-active") == "yes" and api_status(token) == 200
+    assert_accessible(page)
+    with page.expect_navigation():
+        row.locator("button.revoke").click()
+    assert api_status(token) == 401 and row.locator("button.revoke").count() == 0
+    fresh = issue_token(live_hotline, "clerk-left", Actor("test-setup", Role.ADMIN))
+    with page.expect_navigation():
+        row.locator("button.deactivate").click()
+    assert row.get_attribute("data-active") == "no" and api_status(fresh) == 401
+    with page.expect_navigation():
+        row.locator("button.activate").click()
+    assert row.get_attribute("data-active") == "yes" and api_status(fresh) == 200
+    assert page.locator("#users tr[data-name='shipai']").get_attribute("data-active") == "yes"

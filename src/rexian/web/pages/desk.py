@@ -1,5 +1,5 @@
 """The unit workbench (/unit), the hotline office (/office), unit performance, the routing rules
-(/office/rules), notices and the audit log (/admin/audit). Routes translate forms into the use cases; who may open which desk is
+(/office/rules), notices, the users (/admin/users) and the audit log (/admin/audit). Routes translate forms into the use cases; who may open which desk is
 decided by rexian.domain.access (check_write), the order scope by the services."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from rexian.domain.errors import DomainError, InvalidInput
 from rexian.domain.privacy import mask_phone
 from rexian.domain.routing import REVIEW, RoutingRule, rules_from_csv
 from rexian.domain.workorder import TRANSITIONS, Action, Actor, WorkOrder
+from rexian.services import auth
 from rexian.services import office as svc
 from rexian.services import performance as perf
 from rexian.services import routing_rules as rules_svc
@@ -267,6 +268,36 @@ def _rules_file(data: bytes) -> tuple[str, list[RoutingRule]]:
     except (UnicodeDecodeError, KeyError, ValueError) as e:
         raise InvalidInput("规则文件格式有误：请上传从本页导出的CSV（UTF-8）",
                            f"bad rules file ({e.__class__.__name__}): upload a CSV as exported here (UTF-8)") from e
+
+
+# -- users: stop someone who left, revoke a leaked token ----------------------------------------------------
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users_page(request: Request, actor: Annotated[Actor, _desk("manage_users")]) -> HTMLResponse:
+    hl = _hl(request)
+    return _page(request, actor, "desk_users.html", users=auth.list_users(hl, actor), names=hl.unit_names())
+
+
+@router.post("/admin/users/{change}")
+def user_change(request: Request, change: str, actor: Annotated[Actor, _desk("manage_users")],
+                csrf: Annotated[str, Form(max_length=100)], name: Annotated[str, Form(max_length=100)]) -> Response:
+    """deactivate, activate or revoke (every API token of the user)."""
+    check_csrf(request, csrf)
+    hl, en = _hl(request), language(request) == "en"
+    try:
+        if change == "revoke":
+            n = auth.revoke_tokens(hl, name, actor)
+            request.session["flash"] = f"{n} token(s) of {name} revoked" if en else f"已吊销{name}的{n}个令牌"
+        elif change in ("deactivate", "activate"):
+            if name == actor.name and change == "deactivate":
+                raise InvalidInput("不能停用自己", "you cannot deactivate yourself")
+            auth.set_active(hl, name, change == "activate", actor)
+            request.session["flash"] = f"{name}: {change}d" if en else f"{name}已{'启用' if change == 'activate' else '停用'}"
+        else:
+            raise InvalidInput("不支持的操作", f"unknown change: {change[:20]}")
+    except DomainError as error:
+        request.session["flash"] = error.message_en if en else error.message_zh
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
