@@ -249,3 +249,7 @@ def test_the_admin_revokes_a_users_tokens_and_deactivates_them_on_the_users_page
         row.locator("button.activate").click()
     assert row.get_attribute("data-active") == "yes" and api_status(fresh) == 200
     assert page.locator("#users tr[data-name='shipai']").get_attribute("data-active") == "yes"
+    me = page.locator("#users tr[data-name='admin']")
+    with page.expect_navigation():
+        me.locator("button.deactivate").click()
+    assert me.get_attribute("data-active") == "yes" and page.locator("p.flash").count() == 1  # not oneself

@@ -96,6 +96,8 @@ def set_active(hl: Hotline, name: str, active: bool, actor: Actor) -> None:
     """Let a user log in and use their tokens again, or stop them (someone who left, a lost laptop): their
     sessions stop at the next request, their tokens within a second on every app process."""
     check_write(actor, "manage_users")
+    if not active and name == actor.name:
+        raise InvalidInput("不能停用自己", "you cannot deactivate yourself")
     with hl.uow.begin(write=True) as tx:
         user = tx.users.by_name(name)
         if user is None:

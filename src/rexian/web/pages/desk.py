@@ -1,11 +1,12 @@
 """The unit workbench (/unit), the hotline office (/office), unit performance, the routing rules
-(/office/rules), notices, the users (/admin/users) and the audit log (/admin/audit). Routes translate forms into the use cases; who may open which desk is
-decided by rexian.domain.access (check_write), the order scope by the services."""
+(/office/rules), notices, the users (/admin/users) and the audit log (/admin/audit). Routes translate forms
+into the use cases; who may open which desk is decided by rexian.domain.access (check_write), the order scope
+by the services."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -279,24 +280,22 @@ def users_page(request: Request, actor: Annotated[Actor, _desk("manage_users")])
 
 
 @router.post("/admin/users/{change}")
-def user_change(request: Request, change: str, actor: Annotated[Actor, _desk("manage_users")],
-                csrf: Annotated[str, Form(max_length=100)], name: Annotated[str, Form(max_length=100)]) -> Response:
-    """deactivate, activate or revoke (every API token of the user)."""
+def user_change(request: Request, change: Literal["deactivate", "activate", "revoke"],
+                actor: Annotated[Actor, _desk("manage_users")], csrf: Annotated[str, Form(max_length=100)],
+                name: Annotated[str, Form(max_length=100)]) -> Response:
+    """Deactivate or activate a user, or revoke every API token of theirs."""
     check_csrf(request, csrf)
-    hl, en = _hl(request), language(request) == "en"
+    hl = _hl(request)
     try:
         if change == "revoke":
             n = auth.revoke_tokens(hl, name, actor)
-            request.session["flash"] = f"{n} token(s) of {name} revoked" if en else f"已吊销{name}的{n}个令牌"
-        elif change in ("deactivate", "activate"):
-            if name == actor.name and change == "deactivate":
-                raise InvalidInput("不能停用自己", "you cannot deactivate yourself")
-            auth.set_active(hl, name, change == "activate", actor)
-            request.session["flash"] = f"{name}: {change}d" if en else f"{name}已{'启用' if change == 'activate' else '停用'}"
+            done = (f"已吊销{name}的{n}个令牌", f"{n} token(s) of {name} revoked")
         else:
-            raise InvalidInput("不支持的操作", f"unknown change: {change[:20]}")
+            auth.set_active(hl, name, change == "activate", actor)
+            done = (f"{name}已{'启用' if change == 'activate' else '停用'}", f"{name} {change}d")
+        request.session["flash"] = done[language(request) == "en"]
     except DomainError as error:
-        request.session["flash"] = error.message_en if en else error.message_zh
+        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
     return RedirectResponse("/admin/users", status_code=303)
 
 
