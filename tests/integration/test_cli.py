@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +147,11 @@ def test_a_year_the_calendar_package_lacks_can_be_loaded(home, tmp_path: Path):
     assert "2 days loaded" in run("calendar", "load", str(schedule), "--year", "2027")
     wrong = runner.invoke(app, ["calendar", "load", str(schedule), "--year", "2028"])
     assert wrong.exit_code == 2 and "2028" in wrong.output
+    empty = tmp_path / "empty.csv"
+    empty.write_text("date,kind,name\n", encoding="utf-8")
+    nothing = runner.invoke(app, ["calendar", "load", str(empty), "--year", "2027"])
+    assert nothing.exit_code == 2 and "no days" in nothing.output
+    from rexian.bootstrap import bootstrap
+
+    with bootstrap(intelligence=False).uow.begin() as tx:  # the year loaded above is kept
+        assert (date(2027, 1, 1), "holiday") in tx.calendar.days()

@@ -12,7 +12,6 @@ import typer
 
 from rexian.cli.core import emit, fail, hotline, operator
 from rexian.domain.clock import LOCAL_TZ
-from rexian.domain.errors import DomainError
 
 HOT = ["热度排名", "问题ID", "热度指数", "时间范围", "地点/人群", "问题描述"]
 DETAIL = ["问题ID", "留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "点赞数", "反对数"]
@@ -43,13 +42,10 @@ def hotspots(
     from rexian.services.analytics import hotspot_dict, read_likes
     from rexian.services.analytics import hotspots as find
 
-    try:
-        hl = hotline()
-        likes = read_likes(likes_from) if likes_from else None
-        found = find(hl, _day(start), _day(end, end=True), top, likes, progress=not as_json,
-                     workers=os.cpu_count() or 1)
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    hl = hotline()
+    likes = read_likes(likes_from) if likes_from else None
+    found = find(hl, _day(start), _day(end, end=True), top, likes, progress=not as_json,
+                 workers=os.cpu_count() or 1)
     data = [hotspot_dict(h) for h in found]
     if xlsx:
         _write_xlsx(hl, xlsx, data, likes or {})

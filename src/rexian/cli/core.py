@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import functools
 import getpass
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -37,6 +39,20 @@ def fail(zh: str, en: str) -> NoReturn:
     """Print a bilingual error and exit with status 2 (no traceback)."""
     typer.echo(f"错误：{zh}\nError: {en}", err=True)
     raise typer.Exit(2)
+
+
+def failing_clearly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`command` with its domain errors (bad input, a broken rule, no permission) printed in both languages and
+    exit status 2 instead of a traceback; rexian.cli.main wraps every command with it."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DomainError as e:
+            fail(e.message_zh, e.message_en)
+
+    return run
 
 
 def hotline(intelligence: bool = False):  # noqa: ANN201 - lazy import keeps --help fast
@@ -83,10 +99,7 @@ def user_add(name: str, role: Annotated[Role, typer.Option(help="the user's role
     from rexian.services.auth import add_user
 
     secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
-    try:
-        add_user(hotline(), name, role, operator(), unit, secret)
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    add_user(hotline(), name, role, operator(), unit, secret)
     typer.echo(f"user {name} added as {role.value}")
 
 
@@ -95,10 +108,7 @@ def user_token(name: str) -> None:
     """Print a new bearer token for a user (only its hash is stored)."""
     from rexian.services.auth import issue_token
 
-    try:
-        typer.echo(issue_token(hotline(), name, operator()))
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    typer.echo(issue_token(hotline(), name, operator()))
 
 
 @user_app.command("list")
@@ -127,10 +137,7 @@ def user_activate(name: str) -> None:
 def _set_active(name: str, active: bool) -> None:
     from rexian.services.auth import set_active
 
-    try:
-        set_active(hotline(), name, active, operator())
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    set_active(hotline(), name, active, operator())
     typer.echo(f"user {name} {'activated' if active else 'deactivated'}")
 
 
@@ -139,10 +146,7 @@ def user_revoke(name: str) -> None:
     """Revoke every API token of a user (a leaked token, a retired system); issue a new one with `token`."""
     from rexian.services.auth import revoke_tokens
 
-    try:
-        revoked = revoke_tokens(hotline(), name, operator())
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    revoked = revoke_tokens(hotline(), name, operator())
     typer.echo(f"{revoked} token(s) of {name} revoked")
 
 
@@ -190,8 +194,6 @@ def calendar_load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fal
         n = load_year(hotline(), year, rows, operator())
     except (KeyError, ValueError) as e:
         fail(f"日历文件格式有误：{e}", f"bad calendar file: {e} (columns: date,kind,name)")
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
     typer.echo(f"{year}: {n} days loaded")
 
 
@@ -208,12 +210,9 @@ def import_command(
     from rexian.services.importing import import_file
 
     pairs = dict(m.split("=", 1) for m in mapping or [] if "=" in m)
-    try:
-        with tqdm(desc=f"import {file.name}", unit=" rows", disable=as_json) as bar:
-            report = import_file(hotline(intelligence=dispatch), file, operator(), fmt, pairs, dispatch,
-                                 progress=bar.update)
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    with tqdm(desc=f"import {file.name}", unit=" rows", disable=as_json) as bar:
+        report = import_file(hotline(intelligence=dispatch), file, operator(), fmt, pairs, dispatch,
+                             progress=bar.update)
     data = report.as_dict()
     lines = [f"{data['imported']} imported, {data['skipped_existing']} already there, "
              f"{data['rejected']} rejected (of {data['total']} rows, format {data['format']})"]

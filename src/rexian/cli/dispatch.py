@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from rexian.cli.core import fail, hotline, operator
-from rexian.domain.errors import DomainError
 
 if TYPE_CHECKING:
     from rexian.domain.routing import RuleImpact
@@ -23,10 +22,7 @@ def dispatch(text: Annotated[str, typer.Argument(help="the appeal text")],
     """Show where an appeal would be dispatched and why, storing nothing."""
     from rexian.services.dispatching import preview
 
-    try:
-        result = preview(hotline(intelligence=True), text, address)
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    result = preview(hotline(intelligence=True), text, address)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -75,8 +71,6 @@ def rules_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
             n = replace_rules(hl, rules, operator())
     except (KeyError, ValueError) as e:
         fail(f"规则文件格式有误：{e}", f"bad rules file: {e}")
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
     if not dry_run:
         typer.echo(f"{n} rules imported")
     elif as_json:

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from rexian.cli.core import emit, fail, hotline, operator
-from rexian.domain.errors import DomainError
 
 app = typer.Typer(help="Knowledge base (知识库): import and search.", no_args_is_help=True)
 
@@ -24,10 +23,7 @@ def import_command(file: Annotated[Path, typer.Argument(help="CSV/XLSX of articl
     if not file.exists():
         fail(f"文件不存在：{file}", f"no such file: {file}")
     with tqdm(desc="kb import", unit="row", disable=as_json) as bar:
-        try:
-            report = kb.import_file(hotline(), file, operator(), progress=bar.update)
-        except DomainError as e:
-            fail(e.message_zh, e.message_en)
+        report = kb.import_file(hotline(), file, operator(), progress=bar.update)
     emit(report, as_json, f"{report['format']}: {report['imported']} imported, "
                           f"{report['skipped_existing']} already there, {len(report['rejected'])} rejected")
 

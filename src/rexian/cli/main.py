@@ -48,5 +48,16 @@ app.add_typer(callcentre_cli.app, name="callcentre")
 app.command("extract")(extract_cli.extract)
 
 
+
+def _failing_clearly(group: typer.Typer) -> None:
+    for command in group.registered_commands:
+        command.callback = core.failing_clearly(command.callback)  # type: ignore[arg-type]
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _failing_clearly(sub.typer_instance)
+
+
+_failing_clearly(app)
+
 if __name__ == "__main__":
     app()

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from rexian.cli.core import emit, fail, hotline, operator
-from rexian.domain.errors import DomainError
 
 notify_app = typer.Typer(help="Notifications: deliver the outbox, set where a unit's notices go.",
                          no_args_is_help=True)
@@ -36,10 +35,7 @@ def performance(
     first, last = _day(start), _day(end)
     if last < first:
         fail("结束日期早于开始日期", "--to is before --from")
-    try:
-        rows = unit_performance(hotline(), operator(), first, last)
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    rows = unit_performance(hotline(), operator(), first, last)
     if xlsx:
         xlsx.write_bytes(performance_xlsx(rows, first, last))
     lines = [f"{p.rank:>3} {p.unit_name}  orders {p.orders}  score {p.score}" for p in rows]
@@ -62,8 +58,5 @@ def contact(unit: Annotated[str, typer.Argument(help="unit code")],
     """Set where a unit's email and SMS notices go."""
     from rexian.services.office import set_unit_contact
 
-    try:
-        set_unit_contact(hotline(), operator(), unit, email, phone)
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    set_unit_contact(hotline(), operator(), unit, email, phone)
     typer.echo(f"{unit}: {email or '-'} {phone or '-'}")

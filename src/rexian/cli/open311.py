@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from rexian.cli.core import emit, fail, hotline, operator
-from rexian.domain.errors import DomainError
+from rexian.cli.core import emit, hotline, operator
 
 app = typer.Typer(help="Open311 GeoReport v2 (/open311/v2): client API keys.", no_args_is_help=True)
 
@@ -18,8 +17,5 @@ def key(name: Annotated[str, typer.Argument(help="the client, e.g. the city's ap
     """Issue an API key for an Open311 client; it is printed once (only its hash is stored)."""
     from rexian.services.open311 import issue_key
 
-    try:
-        issued = issue_key(hotline(), name, operator())
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    issued = issue_key(hotline(), name, operator())
     emit({"name": name, "api_key": issued}, as_json, issued)

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from rexian.cli.core import emit, fail
+from rexian.cli.core import emit
 from rexian.config import get_settings
-from rexian.domain.errors import DomainError
 
 
 def backup(file: Annotated[Path, typer.Argument(help="where to write the backup")],
@@ -17,10 +16,7 @@ def backup(file: Annotated[Path, typer.Argument(help="where to write the backup"
     """Write a consistent backup of the live database (SQLite backup API, or pg_dump on PostgreSQL)."""
     from rexian.services.backup import backup as do_backup
 
-    try:
-        written = do_backup(get_settings().database_url, file)
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    written = do_backup(get_settings().database_url, file)
     size = written.stat().st_size
     emit({"file": str(written), "bytes": size}, as_json, f"backup written: {written} ({size} bytes)")
 
@@ -34,10 +30,7 @@ def restore(file: Annotated[Path, typer.Argument(help="a file written by `rexian
     url = get_settings().database_url
     if not yes and not typer.confirm(f"replace the database at {url.split('@')[-1]} with {file}?"):
         raise typer.Exit(1)
-    try:
-        do_restore(url, file)
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    do_restore(url, file)
     typer.echo(f"restored from {file}")
 
 
@@ -48,10 +41,7 @@ def copy(to: Annotated[str, typer.Option("--to", help="the target database URL (
 
     from rexian.services.backup import copy_database
 
-    try:
-        with tqdm(unit=" rows", disable=as_json) as bar:
-            copied = copy_database(get_settings().database_url, to,
-                                   progress=lambda table, n: (bar.set_description(table), bar.update(n)))
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    with tqdm(unit=" rows", disable=as_json) as bar:
+        copied = copy_database(get_settings().database_url, to,
+                               progress=lambda table, n: (bar.set_description(table), bar.update(n)))
     emit(copied, as_json, f"{sum(copied.values())} rows copied in {len(copied)} tables")

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 
 from rexian.cli.core import emit, fail, hotline, operator
-from rexian.domain.errors import DomainError
 
 app = typer.Typer(help="Reports for the government.", no_args_is_help=True)
 
@@ -24,10 +23,7 @@ def summary(
     hotspots, surges and typical cases."""
     from rexian.services.analytics import period_report
 
-    try:
-        report = period_report(hotline(), operator(), period)
-    except DomainError as e:
-        fail(e.message_zh, e.message_en)
+    report = period_report(hotline(), operator(), period)
     if xlsx:
         write_xlsx(report, xlsx)
     if pdf:

@@ -13,6 +13,8 @@ from rexian.services.context import Hotline, mark_changed
 def load_year(hl: Hotline, year: int, rows: list[tuple[date, str, str]], actor: Actor) -> int:
     """Replace `year`'s schedule with `rows` of (day, "holiday" | "workday", name)."""
     check_write(actor, "manage_rules")
+    if not rows:  # every year has holidays: an empty file is a wrong file, not a year to wipe
+        raise InvalidInput("文件中没有任何日期", f"the file holds no days for {year} (columns: date,kind,name)")
     for day, kind, _ in rows:
         if day.year != year:
             raise InvalidInput(f"{day} 不属于 {year} 年", f"{day} is not in {year}")
