@@ -15,7 +15,8 @@ from tests.integration.test_api_lifecycle import file_order
 
 from rexian.adapters.db.tables_office import attachments
 from rexian.adapters.files import read_rows
-from rexian.domain.errors import DomainError, NotFound
+from rexian.domain.errors import DomainError, InvalidInput, NotFound
+from rexian.domain.routing import rules_from_csv
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Action, Actor
 from rexian.services import office
@@ -95,6 +96,17 @@ def test_reading_any_bytes_as_an_import_file_never_crashes(tmp_path_factory, dat
             pass
     except DomainError:  # refused with a message, not a crash
         pass
+
+
+def test_a_cell_larger_than_the_csv_module_reads_is_refused_with_its_line(tmp_path):
+    """Python's csv stops at 128 kB a cell with its own error, which used to escape as a crash."""
+    path = tmp_path / "export.csv"
+    path.write_text("留言主题,留言详情\n路灯不亮,晚上很黑\n噪音," + "吵" * 140_000 + "\n", encoding="utf-8")
+    _, rows = read_rows(path)
+    with pytest.raises(InvalidInput, match="line 3"):
+        list(rows)
+    with pytest.raises(ValueError, match="line 2"):
+        rules_from_csv("id,priority,unit_code,note\nR1,1,X," + "x" * 140_000 + "\n")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # parsing does not depend on the database

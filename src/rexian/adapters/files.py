@@ -48,7 +48,19 @@ def read_rows(path: str | Path) -> tuple[list[str], Iterator[dict[str, str]]]:
             raise InvalidInput(f"无法读取 CSV 文件（须为 UTF-8 编码）：{path.name}",
                                f"not a readable UTF-8 CSV file: {path.name}") from e
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        return [h.strip() for h in reader.fieldnames or []], ({k.strip(): v or "" for k, v in r.items() if k}
-                                                              for r in reader)
+        try:
+            header = [h.strip() for h in reader.fieldnames or []]
+        except csv.Error as e:
+            raise InvalidInput(f"CSV 文件无法读取：{path.name}（{e}）", f"{path.name}: not readable as CSV ({e})") from e
+
+        def csv_rows() -> Iterator[dict[str, str]]:
+            try:
+                for r in reader:
+                    yield {k.strip(): v or "" for k, v in r.items() if k}
+            except csv.Error as e:  # e.g. a cell over the csv module's 128 kB, on the line after the last read
+                line = reader.line_num + 1
+                raise InvalidInput(f"CSV 文件第 {line} 行无法读取：{e}", f"{path.name}, line {line}: {e}") from e
+
+        return header, csv_rows()
     raise InvalidInput(f"不支持的文件类型：{path.name}（请用 CSV 或 XLSX）",
                        f"unsupported file type: {path.name} (use CSV or XLSX)")

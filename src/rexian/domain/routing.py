@@ -66,7 +66,12 @@ _CSV_FIELDS = [f.name for f in fields(RoutingRule)]
 def rules_from_csv(text: str) -> list[RoutingRule]:
     """Rules from CSV with the columns of RoutingRule; keywords separated by "|"."""
     rules = []
-    for row in csv.DictReader(io.StringIO(text)):
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as e:  # e.g. a cell over the csv module's 128 kB, on the line after the last read
+        raise ValueError(f"第 {reader.line_num + 1} 行无法读取 / line {reader.line_num + 1}: {e}") from e
+    for row in rows:
         missing = {"id", "priority", "unit_code"} - {k for k, v in row.items() if v}
         if missing:
             raise ValueError(f"规则缺少字段 {sorted(missing)} / rule row lacks {sorted(missing)}: {row}")
