@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.integration.conftest import SHIPAI, TIANHE, auth
 
+from rexian.adapters.db.repositories import WorkOrderRepository
 from rexian.services.dispatching import Dispatcher
 from rexian.web.app import create_app
 
@@ -110,6 +111,26 @@ def test_a_return_teaches_the_router_not_to_repeat_the_mistake(hotline, smart_cl
     # a restarted server learns the same lesson from the stored history
     fresh = Dispatcher(hotline, classifier=None)
     assert fresh.route(_order(hotline, second["id"])).unit_code != SHIPAI
+
+
+def test_a_return_stored_while_a_starting_router_reads_the_history_is_learnt(
+        hotline, smart_client, tokens, monkeypatch):
+    content = "石牌街道某工地夜间施工噪音扰民"
+    first = file(smart_client, tokens["agent"], content, address="天河区石牌街道")
+    smart_client.post(f"/api/v1/work-orders/{first['id']}/actions/sign", json={}, headers=auth(tokens["shipai"]))
+    history = WorkOrderRepository.dispatch_history
+
+    def history_then_a_return(repo, limit):  # another worker's return commits just after the read
+        rows = history(repo, limit)
+        monkeypatch.setattr(WorkOrderRepository, "dispatch_history", history)
+        returned = smart_client.post(f"/api/v1/work-orders/{first['id']}/actions/return", headers=auth(
+            tokens["shipai"]), json={"reason": "夜间施工噪音由生态环境部门查处", "legal_basis": "《噪声污染防治法》"})
+        assert returned.status_code == 200
+        return rows
+
+    monkeypatch.setattr(WorkOrderRepository, "dispatch_history", history_then_a_return)
+    starting = Dispatcher(hotline, classifier=None)
+    assert starting.route(_order(hotline, first["id"])).unit_code != SHIPAI
 
 
 def test_a_place_the_city_list_lacks_is_learned_from_a_dispatchers_decision(hotline, smart_client, tokens):

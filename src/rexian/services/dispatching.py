@@ -100,13 +100,16 @@ class Dispatcher:
         """Learn the lessons stored since the last look, by this process or any other, each once: a person's
         dispatch teaches the ranker and the place memory, a return warns it off the unit that returned."""
         for event_id, action, to_status, data, order in self._lessons():
-            if action == Action.RETURN.value:
-                if to_status == Status.RETURNED.value and data.get("from_unit"):
-                    self.router.penalise(self.context(order), data["from_unit"])
-            elif data.get("unit"):
-                self.router.learn(self.context(order), data["unit"])
-                self._learn_place(order, data["unit"])
+            self._learn_lesson(action, to_status, data, order)
             self._learnt.add(event_id)
+
+    def _learn_lesson(self, action: str, to_status: str | None, data: dict[str, Any], order: WorkOrder) -> None:
+        if action == Action.RETURN.value:
+            if to_status == Status.RETURNED.value and data.get("from_unit"):
+                self.router.penalise(self.context(order), data["from_unit"])
+        elif data.get("unit"):
+            self.router.learn(self.context(order), data["unit"])
+            self._learn_place(order, data["unit"])
 
     def _lessons(self) -> Iterator[tuple[int, str, str | None, dict[str, Any], WorkOrder]]:
         """The lesson events not learnt yet, oldest first (holding the lock while the caller learns them)."""
@@ -124,7 +127,10 @@ class Dispatcher:
             self._learnt = {i for i in self._learnt if i > self._seen - LESSON_WINDOW}
 
     def _learn_history(self) -> None:
+        """The stored history, then the lessons stored while it was being read (a return committed meanwhile is
+        learnt; one read in both ways counts twice, which does no harm)."""
         with self.hl.uow.begin() as tx:
+            before = tx.orders.last_event_id()  # the history read next holds every lesson up to here
             rows = tx.orders.dispatch_history(HISTORY_LIMIT)
         for order, returned_units in rows:
             ctx = self.context(order)
@@ -133,9 +139,10 @@ class Dispatcher:
             if order.unit_code and order.unit_code not in returned_units:
                 self.router.learn(ctx, order.unit_code)
                 self._learn_place(order, order.unit_code)
-        with self.hl.uow.begin() as tx:
-            self._seen = tx.orders.last_event_id()
-        for event_id, *_ in self._lessons():  # the lessons stored by now are in the history just read
+        self._seen = before
+        for event_id, action, to_status, data, order in self._lessons():
+            if event_id > before:
+                self._learn_lesson(action, to_status, data, order)
             self._learnt.add(event_id)
         log.info("router learned from %d past orders", len(rows))
 
