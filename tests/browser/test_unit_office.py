@@ -249,6 +249,17 @@ def test_the_admin_revokes_a_users_tokens_and_deactivates_them_on_the_users_page
         row.locator("button.activate").click()
     assert row.get_attribute("data-active") == "yes" and api_status(fresh) == 200
     assert page.locator("#users tr[data-name='shipai']").get_attribute("data-active") == "yes"
+    page.fill("#new-name", "new-agent")  # a new colleague, with a password to log in
+    page.select_option("#new-role", "agent")
+    page.fill("#new-password", "agent-pass-2026")
+    with page.expect_navigation():
+        page.click("#add-user button[type=submit]")
+    assert page.locator("#users tr[data-name='new-agent']").get_attribute("data-active") == "yes"
+    page.fill("#new-name", "clerk-nowhere")
+    page.select_option("#new-role", "unit_staff")
+    with page.expect_navigation():
+        page.click("#add-user button[type=submit]")  # unit staff need a unit
+    assert page.locator("#users tr[data-name='clerk-nowhere']").count() == 0 and page.locator("p.flash").count() == 1
     me = page.locator("#users tr[data-name='admin']")
     with page.expect_navigation():
         me.locator("button.deactivate").click()

@@ -105,7 +105,11 @@ def test_an_unknown_city_is_a_clear_error_in_both_languages(home):
 def test_a_unit_user_needs_a_unit(home):
     run("city", "load", "guangzhou")
     result = runner.invoke(app, ["user", "add", "clerk", "--role", "unit_staff"])
-    assert result.exit_code == 2 and "unit" in result.output
+    assert result.exit_code == 2 and "unit users need a unit" in result.output
+    citizen = runner.invoke(app, ["user", "add", "someone", "--role", "citizen"])
+    assert citizen.exit_code == 2 and "citizens need no account" in citizen.output
+    short = runner.invoke(app, ["user", "add", "ops", "--role", "dispatcher", "--password"], input="short\nshort\n")
+    assert short.exit_code == 2 and "at least 8 characters" in short.output
 
 
 def test_import_then_sweep_as_json(home):

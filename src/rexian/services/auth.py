@@ -24,11 +24,21 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+PASSWORD_MIN = 8
+
+
 def add_user(hl: Hotline, name: str, role: Role, actor: Actor, unit_code: str | None = None,
              password: str | None = None) -> int:
     check_write(actor, "manage_users")
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("用户名须为1至100个字符", "a user name has 1 to 100 characters")
+    if role == Role.CITIZEN:
+        raise InvalidInput("市民无需账号", "citizens need no account")
     if role in (Role.UNIT_STAFF, Role.UNIT_ADMIN) and not unit_code:
-        raise InvalidInput("单位用户必须指定所属单位", "unit users need --unit")
+        raise InvalidInput("单位用户必须指定所属单位", "unit users need a unit")
+    if password is not None and len(password) < PASSWORD_MIN:
+        raise InvalidInput(f"密码至少{PASSWORD_MIN}位", f"a password has at least {PASSWORD_MIN} characters")
     with hl.uow.begin(write=True) as tx:
         if tx.users.by_name(name) is not None:
             raise InvalidInput(f"用户已存在：{name}", f"user already exists: {name}")

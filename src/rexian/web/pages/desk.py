@@ -16,6 +16,7 @@ from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import DomainError, InvalidInput
 from rexian.domain.privacy import mask_phone
 from rexian.domain.routing import REVIEW, RoutingRule, rules_from_csv
+from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import TRANSITIONS, Action, Actor, WorkOrder
 from rexian.services import auth
 from rexian.services import office as svc
@@ -276,7 +277,26 @@ def _rules_file(data: bytes) -> tuple[str, list[RoutingRule]]:
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(request: Request, actor: Annotated[Actor, _desk("manage_users")]) -> HTMLResponse:
     hl = _hl(request)
-    return _page(request, actor, "desk_users.html", users=auth.list_users(hl, actor), names=hl.unit_names())
+    return _page(request, actor, "desk_users.html", users=auth.list_users(hl, actor), names=hl.unit_names(),
+                 roles=STAFF_ROLES)
+
+
+STAFF_ROLES = [r for r in Role if r != Role.CITIZEN]
+
+
+@router.post("/admin/users")
+def user_add(request: Request, actor: Annotated[Actor, _desk("manage_users")],
+             csrf: Annotated[str, Form(max_length=100)], name: Annotated[str, Form(max_length=100)],
+             role: Annotated[Role, Form()], unit_code: Annotated[str, Form(max_length=64)] = "",
+             password: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """A new user with a role (a unit for unit staff) and a log-in password; systems get a token from the CLI."""
+    check_csrf(request, csrf)
+    try:
+        auth.add_user(_hl(request), name, role, actor, unit_code.strip() or None, password or None)
+        request.session["flash"] = f"{name} ({role.value})"
+    except DomainError as error:
+        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.post("/admin/users/{change}")
