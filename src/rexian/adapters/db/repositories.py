@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -52,8 +52,8 @@ def _order_values(order: WorkOrder) -> dict[str, Any]:
     return values
 
 
-def _counted(order: WorkOrder) -> tuple[Any, ...]:
-    values = _order_values(order)
+def _counted(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What an order's dashboard counts are made of, from its stored row or its `_order_values`."""
     return tuple(values[name] for name in COUNTED)
 
 
@@ -127,7 +127,7 @@ class WorkOrderRepository:
     def _loaded(self, row: Any) -> WorkOrder:
         """An order read to be changed: what its dashboard counts depend on is remembered for `save`."""
         order = order_from_row(row)
-        self._counted[order.id or 0] = _counted(order)
+        self._counted[order.id or 0] = _counted(row._mapping)
         return order
 
     def next_codes(self, prefix: str, n: int = 1) -> list[str]:
@@ -176,7 +176,7 @@ class WorkOrderRepository:
         values = _order_values(order)
         values.update(version=order.version + 1, updated_at=at)
         counts = OrderCounts(self.conn)
-        moves = self._counted.pop(order.id or 0, None) != _counted(order)
+        moves = self._counted.pop(order.id or 0, None) != _counted(values)
         before = counts.read(order.id or 0) if moves else None
         result = self.conn.execute(_UPDATE_ORDER, {**values, "b_id": order.id, "b_version": order.version})
         if result.rowcount != 1:
