@@ -11,6 +11,8 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from rexian.adapters.db.repositories import UserRecord
+from rexian.adapters.db.uow import Transaction
 from rexian.domain.access import check_write
 from rexian.domain.errors import InvalidInput, NotFound
 from rexian.domain.vocabulary import Role
@@ -57,9 +59,7 @@ def issue_token(hl: Hotline, name: str, actor: Actor) -> str:
     check_write(actor, "manage_users")
     token = secrets.token_urlsafe(32)
     with hl.uow.begin(write=True) as tx:
-        user = tx.users.by_name(name)
-        if user is None:
-            raise NotFound(f"用户不存在：{name}", f"no such user: {name}")
+        user = _user_named(tx, name)
         now = hl.clock.now()
         tx.users.add_token(user.id, token_hash(token), now)
         tx.audit.record(now, actor.name, "token.issue", "user", str(user.id), {})
@@ -77,7 +77,11 @@ def cached_actor_for_token(hl: Hotline, token: str) -> tuple[bool, Actor | None]
     revocations within the last second, without touching the database (so a request can skip the thread
     pool)."""
     seen = hl.held("tokens") if hl.fresh() else None
-    cached = seen.get(token_hash(token)) if seen else None
+    return _remembered(seen or {}, token_hash(token))
+
+
+def _remembered(seen: dict[str, Any], digest: str) -> tuple[bool, Actor | None]:
+    cached = seen.get(digest)
     if cached and time.monotonic() - cached[0] < TOKEN_CACHE_SECONDS:
         return True, cached[1]
     return False, None
@@ -86,12 +90,11 @@ def cached_actor_for_token(hl: Hotline, token: str) -> tuple[bool, Actor | None]
 def actor_for_token(hl: Hotline, token: str) -> Actor | None:
     """The user behind a bearer token, cached: systems call the API many times a second. A token revoked or a
     user deactivated by any process stops working here within a second (the "tokens" shared cache)."""
-    seen = hl.token_users()
-    digest = token_hash(token)
-    cached = seen.get(digest)
+    seen, digest = hl.token_users(), token_hash(token)
+    known, actor = _remembered(seen, digest)
+    if known:
+        return actor
     now = time.monotonic()
-    if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
-        return cached[1]  # type: ignore[no-any-return]
     with hl.uow.begin() as tx:
         user = tx.users.by_token_hash(digest)
     actor = Actor(user.name, user.role, user.unit_code) if user is not None and user.active else None
@@ -109,9 +112,7 @@ def set_active(hl: Hotline, name: str, active: bool, actor: Actor) -> None:
     if not active and name == actor.name:
         raise InvalidInput("不能停用自己", "you cannot deactivate yourself")
     with hl.uow.begin(write=True) as tx:
-        user = tx.users.by_name(name)
-        if user is None:
-            raise NotFound(f"用户不存在：{name}", f"no such user: {name}")
+        user = _user_named(tx, name)
         tx.users.set_active(user.id, active)
         tx.audit.record(hl.clock.now(), actor.name, "user.activate" if active else "user.deactivate", "user",
                         str(user.id), {})
@@ -125,9 +126,7 @@ def revoke_tokens(hl: Hotline, name: str, actor: Actor) -> int:
     issued a new one. How many were revoked."""
     check_write(actor, "manage_users")
     with hl.uow.begin(write=True) as tx:
-        user = tx.users.by_name(name)
-        if user is None:
-            raise NotFound(f"用户不存在：{name}", f"no such user: {name}")
+        user = _user_named(tx, name)
         revoked = tx.users.revoke_tokens(user.id)
         tx.audit.record(hl.clock.now(), actor.name, "token.revoke", "user", str(user.id), {"tokens": revoked})
         mark_changed(tx, "tokens")
@@ -141,6 +140,13 @@ def list_users(hl: Hotline, actor: Actor) -> list[dict[str, Any]]:
     check_write(actor, "manage_users")
     with hl.uow.begin() as tx:
         return tx.users.summaries()
+
+
+def _user_named(tx: Transaction, name: str) -> UserRecord:
+    user = tx.users.by_name(name)
+    if user is None:
+        raise NotFound(f"用户不存在：{name}", f"no such user: {name}")
+    return user
 
 
 def actor_for_password(hl: Hotline, name: str, password: str) -> Actor | None:

@@ -132,7 +132,9 @@ class Hotline:
     def token_users(self) -> dict[str, Any]:
         """Token hash → (when looked up, the user or None) for the tokens this process has checked: dropped
         when a token is revoked or a user deactivated, by any process (services.auth)."""
-        return self._cached("tokens", lambda tx: {})  # type: ignore[no-any-return]
+        self.refresh()
+        with self._lock:  # filled by services.auth as tokens are looked up: nothing to load
+            return self._cache.setdefault("tokens", {})  # type: ignore[no-any-return]
 
     def analyse(self, order: WorkOrder) -> Any:
         self.refresh()
