@@ -27,6 +27,7 @@ from rexian.services.context import Hotline
 from rexian.services.views import order_view
 from rexian.web.i18n import translate
 from rexian.web.pages.common import StaffActor, check_csrf, language, render
+from rexian.web.pages.home import error_message
 
 router = APIRouter(include_in_schema=False)
 
@@ -125,7 +126,7 @@ def act(request: Request, order_id: int, action: Action, actor: StaffActor,
             raise InvalidInput("请选择满意度", "choose the satisfaction")
         uc.perform(_hl(request), order_id, action, actor, payload, version)
     except DomainError as error:
-        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+        request.session["flash"] = error_message(request, error)
     return RedirectResponse(_back(back, "/"), status_code=303)
 
 
@@ -137,7 +138,7 @@ def upload(request: Request, order_id: int, actor: StaffActor, csrf: Annotated[s
     try:
         svc.add_attachment(_hl(request), actor, order_id, file.filename or "", data)
     except DomainError as error:
-        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+        request.session["flash"] = error_message(request, error)
     return RedirectResponse(_back(back, "/"), status_code=303)
 
 
@@ -241,7 +242,7 @@ def rules_try(request: Request, actor: RulesActor, csrf: Annotated[str, Form(max
         text, proposed = _rules_file(file.file.read(RULES_FILE_LIMIT + 1))
         impact = rules_svc.rule_impact(hl, proposed, actor)
     except DomainError as error:
-        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+        request.session["flash"] = error_message(request, error)
         return RedirectResponse("/office/rules", status_code=303)
     names = {**hl.unit_names(), REVIEW: translate("desk.queue.review", language(request))}
     return _page(request, actor, "desk_rules.html", rules=rules_svc.list_rules(hl), names=names, impact=impact,
@@ -256,7 +257,7 @@ def rules_apply(request: Request, actor: RulesActor, csrf: Annotated[str, Form(m
         n = rules_svc.replace_rules(_hl(request), _rules_file(rules_csv.encode())[1], actor)
         request.session["flash"] = f"{n} rules in force" if language(request) == "en" else f"已启用 {n} 条规则"
     except DomainError as error:
-        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+        request.session["flash"] = error_message(request, error)
     return RedirectResponse("/office/rules", status_code=303)
 
 
@@ -295,7 +296,7 @@ def user_add(request: Request, actor: Annotated[Actor, _desk("manage_users")],
         auth.add_user(_hl(request), name, role, actor, unit_code.strip() or None, password or None)
         request.session["flash"] = f"{name} ({role.value})"
     except DomainError as error:
-        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+        request.session["flash"] = error_message(request, error)
     return RedirectResponse("/admin/users", status_code=303)
 
 
@@ -315,7 +316,7 @@ def user_change(request: Request, change: Literal["deactivate", "activate", "rev
             done = (f"{name}已{'启用' if change == 'activate' else '停用'}", f"{name} {change}d")
         request.session["flash"] = done[language(request) == "en"]
     except DomainError as error:
-        request.session["flash"] = error.message_en if language(request) == "en" else error.message_zh
+        request.session["flash"] = error_message(request, error)
     return RedirectResponse("/admin/users", status_code=303)
 
 
