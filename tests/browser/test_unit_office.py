@@ -10,12 +10,14 @@ import pytest
 from playwright.sync_api import Page
 from tests.browser.conftest import AXE_MIN_JS, log_in
 
+from rexian.adapters.files import read_rows
 from rexian.domain.routing import RoutingRule, rules_to_csv
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Action, Actor, Caller
 from rexian.services import routing_rules as rules_svc
 from rexian.services import workorders as uc
 from rexian.services.auth import add_user, issue_token
+from rexian.web.i18n import translate
 
 TIANHE, SHIPAI, LIEDE = "440106", "440106006", "440106013"
 AGENT, DISPATCHER = Actor("agent", Role.AGENT), Actor("dispatcher", Role.DISPATCHER)
@@ -264,3 +266,42 @@ def test_the_admin_revokes_a_users_tokens_and_deactivates_them_on_the_users_page
     with page.expect_navigation():
         me.locator("button.deactivate").click()
     assert me.get_attribute("data-active") == "yes" and page.locator("p.flash").count() == 1  # not oneself
+
+
+def test_the_office_finds_orders_by_words_or_phone_and_exports_them_a_unit_only_its_own(desks, live_hotline, tmp_path):
+    """工单查询: the office finds an order by its words and by the caller's phone and downloads the result as
+    Excel; a unit finds it only once it is the unit's, and has no phone field."""
+    words = "龙口西路井盖缺失"
+    oid = file_order(live_hotline, f"{words}，夜间行人容易跌倒")
+    code = uc.get_order(live_hotline, oid, DISPATCHER)[0].code
+
+    def search(page: Page, **fields: str) -> list[int]:
+        for field, value in fields.items():
+            page.fill(f"#s-{field}", value)
+        with page.expect_navigation():
+            page.locator("form#search button[type=submit]").click()
+        return [int(i) for i in page.locator("table.orders tbody tr[data-id]").evaluate_all(
+            "rows => rows.map(r => r.dataset.id)")]
+
+    page = open_as(desks, "dispatcher", "/orders")
+    assert search(page, text=words) == [oid]
+    assert oid in search(page, text="", phone="13900139000")
+    assert search(page, text=words, phone="") == [oid]
+    with page.expect_download() as download:
+        page.click("#export-xlsx")
+    path = tmp_path / "orders.xlsx"
+    download.value.save_as(path)
+    _, rows = read_rows(path)
+    exported = list(rows)
+    assert [r["工单编号"] for r in exported] == [code]
+    status = uc.get_order(live_hotline, oid, DISPATCHER)[0].status.value
+    assert exported[0]["联系电话"] == "139****9000"
+    assert exported[0]["状态"] == translate(f"status.{status}", "en")  # in the reader's language (English here)
+    assert_accessible(page)
+
+    unit = open_as(desks, "shipai", "/orders")
+    assert unit.locator("#s-phone").count() == 0
+    assert search(unit, text=words) == []
+    uc.perform(live_hotline, oid, Action.DISPATCH, DISPATCHER, {"unit_code": SHIPAI})
+    assert search(unit, text=words) == [oid]
+    assert unit.locator(f"tr[data-id='{oid}'] a").get_attribute("href") == f"/unit/orders/{oid}"

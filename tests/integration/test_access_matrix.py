@@ -6,26 +6,29 @@ from __future__ import annotations
 import pytest
 from tests.integration.conftest import LIEDE, SHIPAI, USERS, auth
 
+from rexian.adapters.db.repositories import OrderFilter
 from rexian.domain.errors import Forbidden
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import Action, Actor, Caller
 from rexian.services import office as svc
+from rexian.services import order_export as export
 from rexian.services import performance as perf
 from rexian.services import workorders as uc
 
 ACTORS = {name: Actor(name, role, unit) for name, (role, unit) in USERS.items()}
 ACTORS["citizen"] = Actor("citizen", Role.CITIZEN)
 PHONE = "13800138000"
-# role → may it open: the unit desk, the office desk, performance, the audit log, the unmasked caller
+# role → may it open: the unit desk, the office desk, performance, the audit log, the unmasked caller,
+# an export of orders (工单导出), a search by the caller's phone
 MAY = {
-    "admin": (False, True, True, True, True),
-    "agent": (False, False, False, False, True),
-    "dispatcher": (False, True, True, False, True),
-    "supervisor": (False, True, True, False, True),
-    "tianhe": (True, False, False, False, False),
-    "shipai": (True, False, False, False, False),
-    "liede": (True, False, False, False, False),
-    "citizen": (False, False, False, False, False),
+    "admin": (False, True, True, True, True, True, True),
+    "agent": (False, False, False, False, True, False, True),
+    "dispatcher": (False, True, True, False, True, True, True),
+    "supervisor": (False, True, True, False, True, True, True),
+    "tianhe": (True, False, False, False, False, True, False),
+    "shipai": (True, False, False, False, False, True, False),
+    "liede": (True, False, False, False, False, True, False),
+    "citizen": (False, False, False, False, False, False, False),
 }
 
 
@@ -52,7 +55,9 @@ def test_each_role_opens_only_its_desks(hotline, order_at_shipai, name):
     seen = (allowed(lambda: svc.unit_inbox(hotline, actor)), allowed(lambda: svc.office_queues(hotline, actor)),
             allowed(lambda: perf.unit_performance(hotline, actor, day, day)),
             allowed(lambda: svc.audit_log(hotline, actor)),
-            allowed(lambda: svc.reveal_caller(hotline, actor, order_at_shipai)))
+            allowed(lambda: svc.reveal_caller(hotline, actor, order_at_shipai)),
+            allowed(lambda: export.export_orders(hotline, actor, OrderFilter())),
+            allowed(lambda: uc.list_orders(hotline, actor, OrderFilter(phone=PHONE), 10, 0)))
     assert seen == MAY[name]
 
 

@@ -53,7 +53,8 @@ WRITE_ROLES = {  # non-order writes
     "take_calls": frozenset({R.AGENT, R.DISPATCHER, R.ADMIN}),  # the agent desk (/desk, /api/v1/calls)
     "manage_templates": frozenset({R.UNIT_ADMIN, R.ADMIN}),
     "attach": UNIT | OFFICE,
-    "read_caller": OFFICE | {R.AGENT},  # the unmasked caller, audited
+    "read_caller": OFFICE | {R.AGENT},  # the unmasked caller, and finding orders by the caller's phone; audited
+    "search_orders": OFFICE | UNIT,  # 工单查询 and export (/orders), within the reader's scope; exports audited
     "read_audit": frozenset({R.ADMIN}),
     "drive_cti": frozenset({R.SYSTEM, R.ADMIN}), "read_wallboard": STAFF | {R.SYSTEM},  # /api/v1/cti
 }

@@ -9,6 +9,11 @@ from zoneinfo import ZoneInfo
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
+def zoned(at: datetime | None) -> datetime | None:
+    """A time given without a zone is a local (Beijing) time."""
+    return at.replace(tzinfo=LOCAL_TZ) if at is not None and at.tzinfo is None else at
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from rexian.domain.calendar import WorkingCalendar
-from rexian.domain.clock import LOCAL_TZ
+from rexian.domain.clock import zoned
 from rexian.intelligence.places import extract_places
 from rexian.intelligence.text import clean_text
 
@@ -119,10 +119,7 @@ def _readability(reply: str, reasons: list[str]) -> float:
 
 
 def _timeliness(asked_at: datetime, replied_at: datetime, reasons: list[str]) -> float:
-    def local(at: datetime) -> datetime:
-        return at if at.tzinfo else at.replace(tzinfo=LOCAL_TZ)  # naive times are local times
-
-    days = _calendar().working_days_between(local(asked_at), local(replied_at))
+    days = _calendar().working_days_between(zoned(asked_at), zoned(replied_at))
     if days <= 5:
         return 1.0
     if days <= 15:

@@ -46,7 +46,7 @@ from rexian.domain.callcentre import (
 )
 from rexian.domain.callcentre.erlang import agents_needed, service_level
 from rexian.domain.callcentre.forecast import CallForecast
-from rexian.domain.clock import LOCAL_TZ
+from rexian.domain.clock import LOCAL_TZ, zoned
 from rexian.domain.errors import IllegalTransition, InvalidInput, RuleViolation
 from rexian.domain.privacy import mask_phone, mask_text
 from rexian.domain.workorder import OPEN, Actor, Status
@@ -71,7 +71,7 @@ def parse_time(value: object) -> datetime:
         at = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"无法识别的时间：{value}", f"not an ISO 8601 time: {value}") from None
-    return (at if at.tzinfo else at.replace(tzinfo=LOCAL_TZ)).astimezone(LOCAL_TZ)
+    return zoned(at).astimezone(LOCAL_TZ)
 
 
 def event_from_json(payload: object, default_at: datetime) -> CtiEvent:

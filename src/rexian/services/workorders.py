@@ -18,6 +18,7 @@ from rexian.adapters.db.uow import Transaction
 from rexian.domain.access import check_action, check_write, is_unit_scoped
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import ConcurrencyConflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from rexian.domain.privacy import mask_phone
 from rexian.domain.routing import DispatchDecision
 from rexian.domain.sla import Light
 from rexian.domain.units import UnitKind
@@ -326,11 +327,20 @@ def get_order(hl: Hotline, order_id: int, actor: Actor, *, shows_caller: bool = 
 
 
 def list_orders(hl: Hotline, actor: Actor, f: OrderFilter, limit: int, offset: int) -> tuple[list[WorkOrder], int]:
+    """A page of the orders `actor` may see that match `f`, and how many match. Finding orders by a caller's
+    phone is a read of personal data: hotline staff only, and audited."""
     scope = scope_of(hl, actor)
     if scope is not None:
         f = OrderFilter(**{**f.__dict__, "unit_codes": scope})
-    with hl.uow.begin() as tx:
-        return tx.orders.query(f, limit, offset)
+    if f.phone:
+        check_write(actor, "read_caller")
+    with hl.uow.begin(write=bool(f.phone)) as tx:
+        found = tx.orders.query(f, limit, offset)
+        if f.phone:
+            tx.audit.record(hl.clock.now(), actor.name, "search_by_phone", "work_order", None,
+                            {"role": actor.role.value, "phone": mask_phone(f.phone), "found": found[1]})
+            tx.commit()
+        return found
 
 
 YELLOW_REMINDER = "办理时限临近，系统自动催办"

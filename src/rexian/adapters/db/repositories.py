@@ -92,6 +92,7 @@ class OrderFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     text: str | None = None
+    phone: str | None = None  # the caller's phone as stored
     now: datetime | None = None
 
 
@@ -240,6 +241,8 @@ class WorkOrderRepository:
             pattern = f"%{_escape_like(f.text)}%"
             conditions.append(or_(c.title.like(pattern, escape="\\"), c.content.like(pattern, escape="\\"),
                                   c.code == f.text))
+        if f.phone:
+            conditions.append(c.caller_phone == f.phone)
         if f.overdue is not None and f.now is not None:
             open_statuses = [s.value for s in (Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
                                                Status.JOINT_REVIEW, Status.REVIEW, Status.RECEIVED, Status.REOPENED)]

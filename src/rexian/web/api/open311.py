@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from rexian.domain.clock import LOCAL_TZ
+from rexian.domain.clock import zoned
 from rexian.domain.errors import DomainError, Forbidden, NotFound
 from rexian.services import open311 as svc
 from rexian.web.deps import HotlineDep, citizen_rate_limit
@@ -200,7 +200,7 @@ def list_requests(
     """Requests, newest first: by ids, or filtered (at most 90 days; default the last 90 days)."""
     q = svc.RequestQuery(
         service_request_ids=tuple(i.strip() for i in (service_request_id or "").split(",") if i.strip()),
-        service_code=service_code, start_date=_aware(start_date), end_date=_aware(end_date),
+        service_code=service_code, start_date=zoned(start_date), end_date=zoned(end_date),
         statuses=tuple(s.strip() for s in (status or "").split(",") if s.strip()), page=page, page_size=page_size)
     return render(fmt, "service_requests", "request", svc.list_requests(hl, q))
 
@@ -227,7 +227,7 @@ def list_updates(
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """mySociety's updates: each public status change, with an extended status."""
-    updates = svc.list_updates(hl, _aware(start_date), _aware(end_date), page, page_size)
+    updates = svc.list_updates(hl, zoned(start_date), zoned(end_date), page, page_size)
     return render(fmt, "service_request_updates", "request_update", updates)
 
 
@@ -248,8 +248,3 @@ def post_update(
     change happens now, as an event with our id."""
     event_id = svc.post_update(hl, api_key, service_request_id, status, description or "")
     return render(fmt, "service_request_updates", "request_update", [{"update_id": event_id}])
-
-
-def _aware(at: datetime | None) -> datetime | None:
-    """A datetime without a zone is read as Beijing time."""
-    return at.replace(tzinfo=LOCAL_TZ) if at and at.tzinfo is None else at

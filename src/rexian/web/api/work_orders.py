@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from rexian.adapters.db.repositories import COUNT_CAP, OrderFilter
+from rexian.domain.clock import LOCAL_TZ, zoned
 from rexian.domain.workorder import Action, Actor, Caller, WorkOrder
+from rexian.services import order_export as export
 from rexian.services import workorders as uc
 from rexian.services.context import Hotline
 from rexian.services.views import order_view
@@ -63,26 +65,63 @@ async def create_work_order(body: WorkOrderCreate, hl: HotlineDep, actor: Option
     return view
 
 
-@router.get("", response_model=WorkOrdersPublic, responses=ERRORS)
-def list_work_orders(
-    hl: HotlineDep, actor: CurrentActor,
+def order_filter(
+    hl: HotlineDep,
     status: Annotated[list[str] | None, Query(max_length=20)] = None,
     unit: Annotated[str | None, Query(max_length=64)] = None,
     district: Annotated[str | None, Query(max_length=64)] = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
     overdue: bool | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    text: Annotated[str | None, Query(max_length=200)] = None,
+    created_from: Annotated[datetime | None, Query(description="received at or after (local time if no zone)")] = None,
+    created_to: Annotated[datetime | None, Query(description="received before (local time if no zone)")] = None,
+    text: Annotated[str | None, Query(max_length=200, description="the order code, or words in title or content")
+                    ] = None,
+    phone: Annotated[str | None, Query(max_length=40, description="the caller's phone (hotline staff; audited)")
+                     ] = None,
+) -> OrderFilter:
+    return OrderFilter(status=status or (), unit_codes=[unit] if unit else None, district=district,
+                       category=category, overdue=overdue, created_from=zoned(created_from),
+                       created_to=zoned(created_to), text=text, phone=phone.strip() if phone else None,
+                       now=hl.clock.now())
+
+
+OrderQuery = Annotated[OrderFilter, Depends(order_filter)]
+
+
+@router.get("", response_model=WorkOrdersPublic, responses=ERRORS)
+def list_work_orders(
+    hl: HotlineDep, actor: CurrentActor, f: OrderQuery,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    f = OrderFilter(status=status or (), unit_codes=[unit] if unit else None, district=district,
-                    category=category, overdue=overdue, created_from=created_from, created_to=created_to,
-                    text=text, now=hl.clock.now())
     orders, total = uc.list_orders(hl, actor, f, limit, offset)
     return {"items": [present(hl, o, actor) for o in orders], "total": min(total, COUNT_CAP),
             "total_capped": total > COUNT_CAP, "limit": limit, "offset": offset}
+
+
+EXPORT_TYPES = {"csv": ("text/csv; charset=utf-8", export.export_csv),
+                "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export.export_xlsx)}
+
+
+@router.get("/export", response_class=Response, responses={
+    **ERRORS, 200: {"description": "the orders as CSV (UTF-8 with BOM) or Excel; X-Export-Truncated: true when "
+                    f"more than {export.EXPORT_CAP} matched (the newest are exported)",
+                    "content": {t: {} for t, _ in EXPORT_TYPES.values()}}})
+def export_work_orders(hl: HotlineDep, actor: CurrentActor, f: OrderQuery,
+                       format: Literal["csv", "xlsx"] = "xlsx") -> Response:
+    """工单导出: the orders matching the filters (as the list takes them) that the caller may see, phones
+    masked; every export is audited."""
+    return export_response(hl, export.export_orders(hl, actor, f), format)
+
+
+def export_response(hl: Hotline, done: export.Export, kind: Literal["csv", "xlsx"],
+                    label: export.Label = export.as_is) -> Response:
+    """An export as a file to download, named by the local time; X-Export-Truncated says whether it was cut."""
+    media_type, write = EXPORT_TYPES[kind]
+    stamp = hl.clock.now().astimezone(LOCAL_TZ).strftime("%Y%m%d-%H%M")
+    return Response(write(done, label), media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="orders-{stamp}.{kind}"',
+        "X-Export-Truncated": "true" if done.truncated else "false"})
 
 
 @router.get("/{order_id}", response_model=WorkOrderPublic, responses=ERRORS)

@@ -5,26 +5,31 @@ by the services."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from rexian.domain.access import ACTION_ROLES, check_write
+from rexian.adapters.db.repositories import COUNT_CAP, OrderFilter
+from rexian.domain.access import ACTION_ROLES, WRITE_ROLES, check_write, is_unit_scoped
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import DomainError, InvalidInput
 from rexian.domain.privacy import mask_phone
 from rexian.domain.routing import REVIEW, RoutingRule, rules_from_csv
 from rexian.domain.vocabulary import Role
-from rexian.domain.workorder import TRANSITIONS, Action, Actor, WorkOrder
+from rexian.domain.workorder import TRANSITIONS, Action, Actor, Status, WorkOrder
 from rexian.services import auth
 from rexian.services import office as svc
+from rexian.services import order_export as export
 from rexian.services import performance as perf
 from rexian.services import routing_rules as rules_svc
 from rexian.services import workorders as uc
 from rexian.services.context import Hotline
 from rexian.services.views import order_view
+from rexian.web.api.work_orders import export_response
 from rexian.web.i18n import translate
 from rexian.web.pages.common import StaffActor, check_csrf, language, render
 from rexian.web.pages.home import error_message
@@ -222,6 +227,62 @@ def performance_xlsx(request: Request, actor: OfficeActor, start: date | None = 
     content = perf.performance_xlsx(perf.unit_performance(hl, actor, start, end), start, end)
     return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="performance-{start}-{end}.xlsx"'})
+
+
+# -- 工单查询: find orders by code, words, caller phone, status, place and time; take them away as CSV or Excel --
+
+SearchActor = Annotated[Actor, _desk("search_orders")]
+SEARCH_PAGE = 50
+
+
+def _search_filter(hl: Hotline, params: Mapping[str, str], statuses: list[str]) -> OrderFilter:
+    """The search form's fields (all optional, empty meaning any) as a filter; dates are local days, `to` included."""
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(params[name]) if params.get(name) else None
+        except ValueError:
+            raise InvalidInput(f"日期格式应为YYYY-MM-DD：{params[name][:20]}",
+                               f"dates are YYYY-MM-DD: {params[name][:20]}") from None
+
+    def local_midnight(d: date | None) -> datetime | None:
+        return datetime.combine(d, time(), LOCAL_TZ) if d else None
+
+    first, last = day("from"), day("to")
+    field = {name: (params.get(name) or "").strip()[:200] or None for name in ("text", "phone", "district", "unit")}
+    overdue = {"yes": True, "no": False}.get(params.get("overdue", ""))
+    return OrderFilter(status=[s for s in statuses if s in Status.__members__.values()],
+                       unit_codes=[field["unit"]] if field["unit"] else None, district=field["district"],
+                       overdue=overdue, created_from=local_midnight(first),
+                       created_to=local_midnight(last + timedelta(days=1) if last else None),
+                       text=field["text"], phone=field["phone"], now=hl.clock.now())
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def search_page(request: Request, actor: SearchActor, status: Annotated[list[str] | None, Query()] = None,
+                offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+    hl = _hl(request)
+    params = dict(request.query_params)
+    orders, total, error = [], 0, None
+    if any(params.get(k) for k in ("text", "phone", "district", "unit", "from", "to", "overdue")) or status:
+        try:
+            found, total = uc.list_orders(hl, actor, _search_filter(hl, params, status or []), SEARCH_PAGE, offset)
+            orders = [_view(hl, o, actor) for o in found]
+        except DomainError as e:
+            error = error_message(request, e)
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"])
+    return _page(request, actor, "desk_search.html", orders=orders, total=total, capped=total > COUNT_CAP,
+                 offset=offset, page=SEARCH_PAGE, params=params, chosen=status or [], query=query,
+                 statuses=list(Status), names=hl.unit_names(), error=error,
+                 area="unit" if is_unit_scoped(actor) else "office", by_phone=actor.role in WRITE_ROLES["read_caller"])
+
+
+@router.get("/orders/export.{kind}")
+def search_export(request: Request, kind: Literal["csv", "xlsx"], actor: SearchActor,
+                  status: Annotated[list[str] | None, Query()] = None) -> Response:
+    """The search's orders as a file (at most EXPORT_CAP, the newest), in the reader's language; audited."""
+    hl, lang = _hl(request), language(request)
+    done = export.export_orders(hl, actor, _search_filter(hl, dict(request.query_params), status or []))
+    return export_response(hl, done, kind, lambda vocabulary, value: translate(f"{vocabulary}.{value}", lang))
 
 
 # -- routing rules (派单规则): see what a new rules file would do, then put it in force -----------------------
