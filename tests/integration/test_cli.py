@@ -159,3 +159,24 @@ def test_a_year_the_calendar_package_lacks_can_be_loaded(home, tmp_path: Path):
 
     with bootstrap(intelligence=False).uow.begin() as tx:  # the year loaded above is kept
         assert (date(2027, 1, 1), "holiday") in tx.calendar.days()
+
+
+def test_orders_are_exported_by_local_day_as_csv_or_excel(home, tmp_path: Path):
+    """工单导出 from the CLI: two adjacent day ranges split the imported orders between them, by local day."""
+    import csv
+
+    from rexian.adapters.files import read_rows
+
+    run("city", "load", "guangzhou")
+    run("import", str(DATA_DIR / "beijing12345" / "workorders_2024-08_09.csv"))
+    every = json.loads(run("orders", "export", str(tmp_path / "all.csv"), "--json"))
+    august = json.loads(run("orders", "export", str(tmp_path / "aug.csv"), "--to", "2024-08-31", "--json"))
+    september = json.loads(run("orders", "export", str(tmp_path / "sep.xlsx"), "--from", "2024-09-01", "--json"))
+    assert every == {"file": str(tmp_path / "all.csv"), "rows": 224, "truncated": False}
+    assert august["rows"] > 0 and september["rows"] > 0 and august["rows"] + september["rows"] == 224
+    with (tmp_path / "aug.csv").open(encoding="utf-8-sig", newline="") as f:
+        assert {r["受理时间"][:7] for r in csv.DictReader(f)} == {"2024-08"}
+    _, rows = read_rows(tmp_path / "sep.xlsx")
+    assert {r["受理时间"][:7] for r in rows} == {"2024-09"}
+    refused = runner.invoke(app, ["orders", "export", str(tmp_path / "x.pdf")])
+    assert refused.exit_code == 2 and "must end in .xlsx or .csv" in refused.output

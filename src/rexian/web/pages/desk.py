@@ -6,7 +6,7 @@ by the services."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -236,7 +236,7 @@ SEARCH_PAGE = 50
 
 
 def _search_filter(hl: Hotline, params: Mapping[str, str], statuses: list[str]) -> OrderFilter:
-    """The search form's fields (all optional, empty meaning any) as a filter; dates are local days, `to` included."""
+    """The search form's fields (all optional, empty meaning any) as a filter."""
     def day(name: str) -> date | None:
         try:
             return date.fromisoformat(params[name]) if params.get(name) else None
@@ -244,17 +244,10 @@ def _search_filter(hl: Hotline, params: Mapping[str, str], statuses: list[str]) 
             raise InvalidInput(f"日期格式应为YYYY-MM-DD：{params[name][:20]}",
                                f"dates are YYYY-MM-DD: {params[name][:20]}") from None
 
-    def local_midnight(d: date | None) -> datetime | None:
-        return datetime.combine(d, time(), LOCAL_TZ) if d else None
-
-    first, last = day("from"), day("to")
-    field = {name: (params.get(name) or "").strip()[:200] or None for name in ("text", "phone", "district", "unit")}
-    overdue = {"yes": True, "no": False}.get(params.get("overdue", ""))
-    return OrderFilter(status=[s for s in statuses if s in Status.__members__.values()],
-                       unit_codes=[field["unit"]] if field["unit"] else None, district=field["district"],
-                       overdue=overdue, created_from=local_midnight(first),
-                       created_to=local_midnight(last + timedelta(days=1) if last else None),
-                       text=field["text"], phone=field["phone"], now=hl.clock.now())
+    return export.search_filter(hl.clock.now(), text=params.get("text", "")[:200], phone=params.get("phone", "")[:40],
+                                statuses=statuses, district=params.get("district", "")[:64],
+                                unit=params.get("unit", "")[:64], overdue={"yes": True, "no": False}.get(
+                                    params.get("overdue", "")), first=day("from"), last=day("to"))
 
 
 @router.get("/orders", response_class=HTMLResponse)
