@@ -17,6 +17,8 @@ class Settings:
     home: Path = field(default_factory=lambda: Path(os.environ.get("REXIAN_HOME", REPO_ROOT / "var")))
     database_url: str = ""
     city: str = field(default_factory=lambda: os.environ.get("REXIAN_CITY", "guangzhou"))
+    # where citizens reach the portal: the links in their text messages start with it
+    public_url: str = field(default_factory=lambda: os.environ.get("REXIAN_PUBLIC_URL", "http://127.0.0.1:8000"))
     data_dir: Path = DATA_DIR
 
     def __post_init__(self) -> None:

@@ -80,12 +80,49 @@ def test_a_unit_is_told_by_email_sms_and_in_app_when_dispatched_and_why_it_must_
     uc.perform(hotline, oid, Action.CALLBACK, AGENT, {"satisfaction": "unsatisfied", "note": "灯仍不亮"})
     sms = LoggingSms()
     counts = deliver_due(hotline, {"email": SmtpEmail(host="127.0.0.1", port=port), "sms": sms})
-    assert counts == {"sent": 4, "retry": 0, "failed": 0}
+    assert counts == {"sent": 5, "retry": 0, "failed": 0}  # 2 e-mails and 2 SMS to the unit, 1 SMS to the caller
     assert len(inbox.messages) == 2 and "灯仍不亮" in inbox.messages[1]
-    assert sms.sent[0][0] == "13900000000"
+    assert [recipient for recipient, _ in sms.sent] == ["13900000000", "13800138000", "13900000000"]
     items, unread = svc.notices(hotline, SHIPAI_STAFF)
     assert unread == 2 and [n["kind"] for n in items] == ["reopened", "dispatched"]
     assert svc.notices(hotline, LIEDE_STAFF) == ([], 0)
+
+
+def test_the_caller_is_texted_the_reply_with_a_link_to_read_and_rate_it_once_it_reaches_the_hotline(
+        hotline, client, monkeypatch):
+    """回复市民: a reply a street sends up to its district is not the answer yet; the district's is, and the caller's
+    mobile gets it with the signed link, which opens the order's public page where the caller rates it. A caller
+    who left a landline gets no text."""
+    monkeypatch.setenv("REXIAN_PUBLIC_URL", "https://12345.example.gov.cn/")
+    oid = new_order(hotline)
+    landline = uc.file_appeal(hotline, uc.AppealIntake(content="石牌村路口路灯不亮", channel=uc.Channel.PHONE,
+                                                       caller=Caller(phone="020-8888 1234"), auto_dispatch=False),
+                              AGENT)[0].id
+    for order_id in (oid, landline):
+        uc.perform(hotline, order_id, Action.DISPATCH, OFFICE, {"unit_code": TIANHE})
+        uc.perform(hotline, order_id, Action.SIGN, TIANHE_ADMIN)
+    uc.perform(hotline, oid, Action.PASS_DOWN, TIANHE_ADMIN, {"unit_code": SHIPAI, "reason": "属地街道处理"})
+    uc.perform(hotline, oid, Action.SIGN, SHIPAI_STAFF)
+    uc.perform(hotline, oid, Action.REPLY, SHIPAI_STAFF, {"text": "街道已更换灯泡"})  # up to the district
+    sms = LoggingSms()
+    deliver_due(hotline, {"sms": sms, "email": LoggingSms()})
+    assert sms.sent == []
+    reply = "已协调供电部门更换路灯线路并恢复照明，后续将加强巡查，" * 3
+    for order_id in (oid, landline):
+        uc.perform(hotline, order_id, Action.REPLY, TIANHE_ADMIN, {"text": reply})
+    assert deliver_due(hotline, {"sms": sms})["sent"] == 1
+    (recipient, text), = sms.sent
+    code = uc.get_order(hotline, oid, OFFICE)[0].code
+    assert recipient == "13800138000" and code in text and reply[:60] + "…" in text and reply not in text
+    link = text.split("查看全文并评价：")[1]
+    assert link.startswith("https://12345.example.gov.cn/track/")
+    page = client.get(link.removeprefix("https://12345.example.gov.cn"))
+    assert page.status_code == 200 and code in page.text and reply in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+    rated = client.post(link.removeprefix("https://12345.example.gov.cn") + "/rate",
+                        data={"csrf": csrf, "satisfied": "true"}, follow_redirects=False)
+    assert rated.status_code == 303
+    assert uc.get_order(hotline, oid, OFFICE)[0].satisfaction == Satisfaction.SATISFIED
 
 
 def test_a_unit_is_told_of_an_order_dispatched_to_it_at_intake(hotline):

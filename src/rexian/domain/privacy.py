@@ -9,6 +9,13 @@ _ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)((?:\+?86)?1[3-9]\d)[- ]?(\d{4})[- ]?(\d{4})(?!\d)")
 
 
+def mobile_number(phone: str | None) -> str | None:
+    """The 11 digits of a mainland mobile (a text message can reach it), or None for any other number."""
+    digits = re.sub(r"[\s()+-]", "", phone or "")
+    found = re.fullmatch(r"(?:86)?(1[3-9]\d{9})", digits)
+    return found.group(1) if found else None
+
+
 def mask_phone(phone: str | None) -> str | None:
     """138****8000; short numbers keep only their last two digits."""
     if not phone:

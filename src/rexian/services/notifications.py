@@ -1,4 +1,5 @@
-"""Telling units what happened to their orders: in-app notices and email/SMS through an outbox.
+"""Telling units what happened to their orders (in-app notices, email and SMS) and citizens what came of their
+appeal (a text message with the reply and the signed link to read and rate it), through an outbox.
 
 The in-app notice and the outbox rows are written in the order's own transaction (Hotline.recorders), so a
 change is never stored without its notice, nor a notice without its change. Delivery is a separate step
@@ -14,14 +15,17 @@ import smtplib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 from rexian.adapters.db.repo_office import NotificationRepository
 from rexian.adapters.db.uow import Transaction
+from rexian.config import get_settings
+from rexian.domain.privacy import mobile_number
 from rexian.domain.workorder import Action, Status, WorkOrder
 from rexian.services.context import Hotline
+from rexian.services.portal import track_path
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,12 @@ NOTICES: dict[Action, tuple[str, str]] = {
     Action.SUPERVISE: ("supervised", "督办"),
     Action.REOPEN: ("reopened", "重办"),
 }
+# action → what the citizen is texted when the action leaves the order in that status (a reply a street sends up
+# to its district is not yet the answer: only the reply that reaches the hotline is)
+CITIZEN_NOTICES: dict[Action, tuple[Status, str]] = {
+    Action.REPLY: (Status.REPLIED, "您反映的诉求（工单{code}）已有办理结果：{reply}。查看全文并评价：{link}"),
+}
+REPLY_IN_TEXT = 60  # characters of the reply in the message; the link shows it all
 MAX_ATTEMPTS = 6
 BACKOFF = timedelta(minutes=1)
 CLAIM = timedelta(minutes=5)  # how long a claimed message is left to its sender (an SMTP attempt times out at 10 s)
@@ -97,8 +107,8 @@ def notice_for(order: WorkOrder, action: Action, reason: str) -> tuple[str, str]
 
 def record_notices(hl: Hotline, tx: Transaction, action: Action, orders: Sequence[WorkOrder]) -> int:
     """In the change's transaction, before the orders are saved (their new events still pending): each order's
-    in-app notice and one outbox message per contact of its unit, in one statement each however many orders.
-    Returns how many messages it queued."""
+    in-app notice, one outbox message per contact of its unit and the citizens' text messages, in one statement
+    each however many orders. Returns how many messages it queued."""
     now = hl.clock.now()
     notices = []
     for order in orders:
@@ -106,19 +116,37 @@ def record_notices(hl: Hotline, tx: Transaction, action: Action, orders: Sequenc
         notice = notice_for(order, action, reason)
         if notice is not None and order.unit_code and order.id is not None:
             notices.append((order, notice[0], notice[1], f"{order.code} {order.title}：{notice[1]}"))
-    if not notices:
-        return 0
     repo = NotificationRepository(tx.conn)
-    repo.notify([{"at": now, "unit_code": order.unit_code, "order_id": order.id, "kind": kind, "message": message}
-                 for order, kind, _, message in notices])
-    contacts = hl.unit_contacts()
+    if notices:
+        repo.notify([{"at": now, "unit_code": order.unit_code, "order_id": order.id, "kind": kind,
+                      "message": message} for order, kind, _, message in notices])
+    contacts = hl.unit_contacts() if notices else {}
     messages = [{"at": now, "channel": channel, "recipient": contact[key], "subject": f"【12345】{text[:60]}",
                  "body": message}
                 for order, _, text, message in notices
                 for contact in (contacts.get(order.unit_code or "", {}),)
                 for channel, key in (("email", "email"), ("sms", "phone")) if contact.get(key)]
+    messages += citizen_messages(orders, action, now)
     repo.enqueue(messages)
     return len(messages)
+
+
+def citizen_messages(orders: Sequence[WorkOrder], action: Action, now: datetime) -> list[dict[str, Any]]:
+    """The text messages to the callers of `orders` after `action`: only to a mobile they gave."""
+    if action not in CITIZEN_NOTICES:
+        return []
+    status, template = CITIZEN_NOTICES[action]
+    base = get_settings().public_url.rstrip("/")
+    messages = []
+    for order in orders:
+        mobile = mobile_number(order.caller.phone)
+        if order.status != status or mobile is None:
+            continue
+        reply = order.reply_text or ""
+        body = template.format(code=order.code, link=base + track_path(order.code),
+                               reply=reply if len(reply) <= REPLY_IN_TEXT else reply[:REPLY_IN_TEXT] + "…")
+        messages.append({"at": now, "channel": "sms", "recipient": mobile, "subject": "【12345】", "body": body})
+    return messages
 
 
 def deliver_due(hl: Hotline, senders: dict[str, Sender], limit: int = 100) -> dict[str, int]:

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from itsdangerous import BadSignature, URLSafeSerializer
+
 from rexian.adapters.db.repositories import OrderFilter
+from rexian.config import get_settings, secret_key
 from rexian.domain.errors import InvalidInput, NotFound, RuleViolation
 from rexian.domain.units import UnitKind
 from rexian.domain.vocabulary import AppealType, Channel, Satisfaction
@@ -31,6 +34,23 @@ PUBLIC_EVENTS = {"receive": "received", "dispatch": "dispatched", "reassign": "d
 RATEABLE = frozenset({Status.REPLIED, Status.ANSWERED})
 SIMILAR = 0.25  # Jaccard of character 3-shingles above which a nearby open order is suggested
 RECENT_DAYS = 14
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key(get_settings()), salt="rexian.portal.track")
+
+
+def track_path(code: str) -> str:
+    """The signed link to an order's public page: whoever holds it may track and rate the order."""
+    return f"/track/{_signer().dumps(code)}"
+
+
+def code_of_track(token: str) -> str:
+    """The order code a signed link was made for; a link not signed here is NotFound."""
+    try:
+        return str(_signer().loads(token))
+    except BadSignature as e:
+        raise NotFound("链接无效", "invalid link") from e
 
 
 def _digits(phone: str | None) -> str:

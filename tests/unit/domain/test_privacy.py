@@ -1,10 +1,10 @@
-"""Masking of phone and ID-card numbers."""
+"""Masking of phone and ID-card numbers; which phones a text message reaches."""
 
 from __future__ import annotations
 
 import pytest
 
-from rexian.domain.privacy import mask_id_number, mask_phone, mask_text
+from rexian.domain.privacy import mask_id_number, mask_phone, mask_text, mobile_number
 
 
 @pytest.mark.parametrize(("phone", "masked"), [
@@ -17,6 +17,21 @@ from rexian.domain.privacy import mask_id_number, mask_phone, mask_text
 ])
 def test_a_phone_number_keeps_only_its_ends(phone: str | None, masked: str | None):
     assert mask_phone(phone) == masked
+
+
+@pytest.mark.parametrize(("phone", "mobile"), [
+    ("13800138000", "13800138000"),
+    ("+86 138-0013-8000", "13800138000"),
+    ("(86)139 2000 1234", "13920001234"),
+    ("020-83388888", None),  # a landline
+    ("12345", None),
+    ("1380013800", None),  # a digit short
+    ("12800138000", None),  # no mobile starts 12
+    ("", None),
+    (None, None),
+])
+def test_only_a_mainland_mobile_is_a_number_to_text(phone: str | None, mobile: str | None):
+    assert mobile_number(phone) == mobile
 
 
 @pytest.mark.parametrize(("number", "masked"), [

@@ -10,10 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from itsdangerous import BadSignature, URLSafeSerializer
 
-from rexian.config import get_settings, secret_key
-from rexian.domain.errors import DomainError, NotFound
+from rexian.domain.errors import DomainError
 from rexian.domain.vocabulary import AppealType
 from rexian.services import knowledge as kb
 from rexian.services import portal
@@ -24,22 +22,6 @@ from rexian.web.pages.common import check_csrf, language, render
 router = APIRouter(include_in_schema=False)
 FILE_TYPES = [AppealType.HELP, AppealType.COMPLAINT, AppealType.CONSULTATION, AppealType.SUGGESTION,
               AppealType.REPORT]
-
-
-def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key(get_settings()), salt="rexian.portal.track")
-
-
-def track_link(code: str) -> str:
-    """The signed link to an order's public page: whoever holds it may track and rate the order."""
-    return f"/track/{_signer().dumps(code)}"
-
-
-def _code_of(token: str) -> str:
-    try:
-        return str(_signer().loads(token))
-    except BadSignature as e:
-        raise NotFound("链接无效", "invalid link") from e
 
 
 def error_message(request: Request, error: DomainError) -> str:
@@ -105,7 +87,7 @@ def file(request: Request, csrf: Annotated[str, Form(max_length=100)],
                                         anonymous=anonymous, confidential=confidential, same_as=same_as or None)
     except DomainError as e:
         return _file_page(request, error_status(e), error=error_message(request, e), **form)
-    return RedirectResponse(f"{track_link(order.code)}?filed=1", status_code=303)
+    return RedirectResponse(f"{portal.track_path(order.code)}?filed=1", status_code=303)
 
 
 @router.get("/track", response_class=HTMLResponse)
@@ -123,12 +105,12 @@ def track_find(request: Request, csrf: Annotated[str, Form(max_length=100)],
     except DomainError as e:
         return render(request, "portal_track.html", status_code=error_status(e), order=None, code=code,
                       error=error_message(request, e))
-    return RedirectResponse(track_link(order.code), status_code=303)
+    return RedirectResponse(portal.track_path(order.code), status_code=303)
 
 
 def _order_page(request: Request, token: str, status_code: int = 200, **extra: object) -> HTMLResponse:
     hl = request.app.state.hotline
-    order = portal.order_by_code(hl, _code_of(token))
+    order = portal.order_by_code(hl, portal.code_of_track(token))
     return render(request, "portal_track.html", status_code=status_code, order=portal.public_view(hl, order),
                   token=token, **extra)
 
@@ -148,7 +130,7 @@ def rate(request: Request, token: str, csrf: Annotated[str, Form(max_length=100)
     limit_public(request)
     hl = request.app.state.hotline
     try:
-        order = portal.order_by_code(hl, _code_of(token))
+        order = portal.order_by_code(hl, portal.code_of_track(token))
         portal.rate(hl, order, satisfied, reason, CITIZEN)
     except DomainError as e:
         try:
@@ -168,4 +150,4 @@ def call_me(request: Request, csrf: Annotated[str, Form(max_length=100)],
         order = portal.request_callback(request.app.state.hotline, CITIZEN, phone, name)
     except DomainError as e:
         return render(request, "home.html", status_code=error_status(e), callback_error=error_message(request, e))
-    return RedirectResponse(f"{track_link(order.code)}?filed=1", status_code=303)
+    return RedirectResponse(f"{portal.track_path(order.code)}?filed=1", status_code=303)
