@@ -71,8 +71,8 @@ def test_a_unit_cannot_read_or_act_on_another_units_order_by_id(client, tokens, 
         svc.order_page(hotline, ACTORS["liede"], order_at_shipai)
     with pytest.raises(Forbidden):
         svc.add_attachment(hotline, ACTORS["liede"], order_at_shipai, "a.pdf", b"x")
-    assert order_at_shipai not in [o.id for o in svc.unit_inbox(hotline, ACTORS["liede"])]
-    assert order_at_shipai in [o.id for o in svc.unit_inbox(hotline, ACTORS["tianhe"])]
+    assert order_at_shipai not in [o.id for o in svc.unit_inbox(hotline, ACTORS["liede"]).orders]
+    assert order_at_shipai in [o.id for o in svc.unit_inbox(hotline, ACTORS["tianhe"]).orders]
 
 
 @pytest.mark.parametrize(("name", "action", "may"), [

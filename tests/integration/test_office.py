@@ -345,3 +345,26 @@ def test_two_processes_delivering_at_once_send_each_message_once(hotline, other_
     assert len(sent) == 8 and len(set(sent)) == 8, sent  # 4 orders × (email, SMS), each once
     assert sum(c["sent"] for c in counts) == 8
     assert deliver_due(hotline, {"email": Slow(), "sms": Slow()})["sent"] == 0
+
+
+def test_desks_list_the_most_urgent_orders_first_and_say_how_many_more_there_are(hotline, clock, monkeypatch):
+    """A desk lists a page of its orders, the nearest deadline first, and counts them all: with more open orders
+    than a page, the oldest (most overdue) are the ones kept, and the extension requests and concentrated
+    appeals are found among all the unit's orders, not only among those that fit on a page."""
+    monkeypatch.setattr(svc, "INBOX_PAGE", 2)
+    ids = []
+    for _ in range(4):  # filed a day apart: the first has the nearest deadline
+        ids.append(new_order(hotline))
+        uc.perform(hotline, ids[-1], Action.DISPATCH, OFFICE, {"unit_code": SHIPAI})
+        clock.advance(days=1)
+    for oid in ids[:3]:
+        uc.perform(hotline, oid, Action.SIGN, SHIPAI_STAFF)  # the fourth stays due for sign-for, tomorrow
+    inbox = svc.unit_inbox(hotline, SHIPAI_STAFF)
+    assert [o.id for o in inbox.orders] == [ids[3], ids[0]] and inbox.matching == 4  # sign-for due first
+    uc.perform(hotline, ids[1], Action.EXTEND, SHIPAI_STAFF, {"working_days": 5, "reason": "需协调多个部门"})
+    uc.perform(hotline, ids[2], Action.MERGE, OFFICE, {"master_id": ids[0]})
+    queues = svc.office_queues(hotline, OFFICE)
+    assert [o.id for o in queues["extension"].orders] == [ids[1]] and queues["extension"].matching == 1
+    assert [o.id for o in queues["concentrated"].orders] == [ids[0]]
+    uc.perform(hotline, ids[1], Action.REJECT_EXTENSION, OFFICE, {"reason": "时限内可办结"})
+    assert svc.office_queues(hotline, OFFICE)["extension"].matching == 0

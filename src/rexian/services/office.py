@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,12 @@ from rexian.adapters.db.repo_office import (
     TemplateRepository,
     audit_entries,
 )
-from rexian.adapters.db.repositories import OrderFilter
+from rexian.adapters.db.repositories import COUNT_CAP, OrderFilter
 from rexian.config import get_settings
 from rexian.domain.access import check_write, is_unit_scoped
 from rexian.domain.errors import Forbidden, InvalidInput, NotFound
 from rexian.domain.units import Unit
-from rexian.domain.workorder import IN_UNIT, Actor, Caller, Status, WorkOrder
+from rexian.domain.workorder import IN_UNIT, Actor, Caller, WorkOrder
 from rexian.services import workorders as uc
 from rexian.services.context import Hotline, mark_changed
 
@@ -35,16 +35,24 @@ OFFICE_QUEUES = {"review": ("received", "review"), "returned": ("returned",), "j
                  "reopened": ("reopened",), "callback": ("replied",)}
 
 
-def _deadline(order: WorkOrder) -> Any:
-    due = order.sign_due if order.status == Status.DISPATCHED else order.reply_due
-    return due or order.received_at
+INBOX_PAGE = 500  # orders on a desk's list, the most urgent first; the list says how many more there are
 
 
-def unit_inbox(hl: Hotline, actor: Actor) -> list[WorkOrder]:
+@dataclass
+class Queue:
+    orders: list[WorkOrder]  # the most urgent INBOX_PAGE
+    matching: int  # how many are in it, counted up to one past COUNT_CAP
+
+    @property
+    def size(self) -> str:
+        return f"{COUNT_CAP}+" if self.matching > COUNT_CAP else str(self.matching)
+
+
+def unit_inbox(hl: Hotline, actor: Actor) -> Queue:
     """The unit's open orders and those of the units below it, the nearest deadline first."""
     check_write(actor, "unit_desk")
-    orders, _ = uc.list_orders(hl, actor, OrderFilter(status=tuple(s.value for s in IN_UNIT)), 1000, 0)
-    return sorted(orders, key=_deadline)
+    return Queue(*uc.list_orders(hl, actor, OrderFilter(status=tuple(s.value for s in IN_UNIT),
+                                                        most_urgent_first=True), INBOX_PAGE, 0))
 
 
 def units_below(hl: Hotline, unit_code: str | None) -> list[Unit]:
@@ -53,15 +61,16 @@ def units_below(hl: Hotline, unit_code: str | None) -> list[Unit]:
         return [u for u in tx.units.all() if unit_code and u.parent_code == unit_code]
 
 
-def office_queues(hl: Hotline, actor: Actor) -> dict[str, list[WorkOrder]]:
-    """Each queue of the office, plus pending extension requests and concentrated appeals."""
+def office_queues(hl: Hotline, actor: Actor) -> dict[str, Queue]:
+    """Each queue of the office, pending extension requests and concentrated appeals among them, each the most
+    urgent first."""
     check_write(actor, "office_desk")
-    queues = {name: uc.list_orders(hl, actor, OrderFilter(status=statuses), 200, 0)[0]
-              for name, statuses in OFFICE_QUEUES.items()}
-    in_unit, _ = uc.list_orders(hl, actor, OrderFilter(status=tuple(s.value for s in IN_UNIT)), 2000, 0)
-    queues["extension"] = [o for o in in_unit if o.extension_request]
-    queues["concentrated"] = [o for o in in_unit + queues["callback"] if o.related_ids]
-    return queues
+    filters = {name: OrderFilter(status=statuses) for name, statuses in OFFICE_QUEUES.items()}
+    filters["extension"] = OrderFilter(status=tuple(s.value for s in IN_UNIT), extension_requested=True)
+    filters["concentrated"] = OrderFilter(status=(*(s.value for s in IN_UNIT), *OFFICE_QUEUES["callback"]),
+                                          concentrated=True)
+    return {name: Queue(*uc.list_orders(hl, actor, replace(f, most_urgent_first=True), INBOX_PAGE, 0))
+            for name, f in filters.items()}
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Text, and_, bindparam, case, cast, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rexian.adapters.db.repo_analytics import COUNTED, OrderCounts
@@ -79,6 +79,12 @@ def event_to_dict(row: Any) -> dict[str, Any]:
                               "reason", "data")}
 
 
+def _due() -> Any:
+    """The deadline an order is worked against: its sign-for while dispatched, its reply after; else its receipt."""
+    c = work_orders.c
+    return func.coalesce(case((c.status == Status.DISPATCHED.value, c.sign_due), else_=c.reply_due), c.received_at)
+
+
 COUNT_CAP = 10_000  # a list says "more than 10,000" rather than count every match
 
 
@@ -93,6 +99,9 @@ class OrderFilter:
     created_to: datetime | None = None
     text: str | None = None
     phone: str | None = None  # the caller's phone as stored
+    extension_requested: bool = False  # only orders whose unit asked for more time (延期申请), not yet decided
+    concentrated: bool = False  # only master orders with other callers merged in (集中诉求)
+    most_urgent_first: bool = False  # by the deadline worked against (sign-for while dispatched, then reply)
     now: datetime | None = None
 
 
@@ -243,6 +252,10 @@ class WorkOrderRepository:
                                   c.code == f.text))
         if f.phone:
             conditions.append(c.caller_phone == f.phone)
+        if f.extension_requested:  # JSON null when none is pending
+            conditions.append(and_(c.extension_request.is_not(None), cast(c.extension_request, Text) != "null"))
+        if f.concentrated:
+            conditions.append(cast(c.related_ids, Text) != "[]")
         if f.overdue is not None and f.now is not None:
             open_statuses = [s.value for s in (Status.DISPATCHED, Status.SIGNED, Status.RETURNED,
                                                Status.JOINT_REVIEW, Status.REVIEW, Status.RECEIVED, Status.REOPENED)]
@@ -255,7 +268,8 @@ class WorkOrderRepository:
         # counted up to one past the cap: a broad filter over 100M orders would otherwise read them all
         total = self.conn.execute(select(func.count()).select_from(
             matching.limit(COUNT_CAP + 1).subquery())).scalar_one()
-        rows = self.conn.execute(base.order_by(c.id.desc()).limit(limit).offset(offset))
+        order = (_due(), c.id) if f.most_urgent_first else (c.id.desc(),)
+        rows = self.conn.execute(base.order_by(*order).limit(limit).offset(offset))
         return [order_from_row(r) for r in rows], total
 
     def late_orders(self, now: datetime, after_id: int = 0, limit: int = 1000) -> list[WorkOrder]:

@@ -80,8 +80,9 @@ def _back(back: str, fallback: str) -> str:
 @router.get("/unit", response_class=HTMLResponse)
 def unit_inbox(request: Request, actor: UnitActor) -> HTMLResponse:
     hl = _hl(request)
-    orders = [_view(hl, o, actor) for o in svc.unit_inbox(hl, actor)]
-    return _page(request, actor, "desk_unit.html", orders=orders)
+    inbox = svc.unit_inbox(hl, actor)
+    return _page(request, actor, "desk_unit.html", orders=[_view(hl, o, actor) for o in inbox.orders],
+                 total=inbox.matching, size=inbox.size)
 
 
 @router.get("/unit/orders/{order_id}", response_class=HTMLResponse)
@@ -189,8 +190,11 @@ def notices_read(request: Request, actor: StaffActor, csrf: Annotated[str, Form(
 @router.get("/office", response_class=HTMLResponse)
 def office(request: Request, actor: OfficeActor) -> HTMLResponse:
     hl = _hl(request)
-    queues = {name: [_view(hl, o, actor) for o in orders] for name, orders in svc.office_queues(hl, actor).items()}
-    return _page(request, actor, "desk_office.html", queues=queues)
+    queues = svc.office_queues(hl, actor)
+    return _page(request, actor, "desk_office.html", queues={
+        name: [_view(hl, o, actor) for o in queue.orders] for name, queue in queues.items()},
+        totals={name: queue.matching for name, queue in queues.items()},
+        sizes={name: queue.size for name, queue in queues.items()})
 
 
 @router.post("/office/sweep")
