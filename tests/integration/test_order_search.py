@@ -1,10 +1,11 @@
-"""工单查询 and 工单导出 through the API, on SQLite and on PostgreSQL: filters, the reader's
+"""工单查询 and 工单导出 through the API and the pages, on SQLite and on PostgreSQL: filters, the reader's
 scope, the caller's phone kept to hotline staff, exports masked, defused and audited."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 from fastapi.testclient import TestClient
 from tests.integration.conftest import ROOT, SHIPAI, auth
@@ -12,7 +13,9 @@ from tests.integration.test_api_lifecycle import act, file_order
 
 from rexian.adapters.files import read_rows
 from rexian.domain.clock import FixedClock
+from rexian.domain.vocabulary import Role
 from rexian.services import office
+from rexian.services.auth import add_user
 
 
 def orders(client: TestClient, token: str, query: str, expect: int = 200) -> list[str]:
@@ -76,7 +79,6 @@ def test_an_export_holds_what_its_reader_may_see_masked_defused_and_audited(clie
 
     entries, total = office.audit_log(client.app.state.hotline, ROOT, action="export")
     assert total == 2 and {(e["actor"], e["data"]["rows"]) for e in entries} == {("dispatcher", 2), ("shipai", 1)}
-    assert client.get("/api/v1/work-orders/export", headers=auth(tokens["agent"])).status_code == 403
     assert client.get("/api/v1/work-orders/export").status_code == 401
 
 
@@ -88,3 +90,18 @@ def test_an_export_wider_than_its_cap_holds_the_newest_and_says_so(client, token
     response = client.get("/api/v1/work-orders/export?format=csv", headers=auth(tokens["dispatcher"]))
     table = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert response.headers["x-export-truncated"] == "true" and [r["工单编号"] for r in table] == codes[:0:-1]
+
+
+def test_an_agent_finds_a_callers_order_by_phone_and_opens_it_but_not_the_office_desk(client, tokens):
+    """A citizen rings to ask how their appeal is going: the agent finds it by the phone they give and opens
+    its page (the caller masked until asked for, no attachment upload), but has no office queues."""
+    oid = file_order(client, tokens["agent"])["id"]
+    add_user(client.app.state.hotline, "seat7", Role.AGENT, ROOT, None, "pw-seat-7777")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)[1]
+    client.post("/login", data={"name": "seat7", "password": "pw-seat-7777", "csrf": csrf, "next": "/desk"})
+    found = client.get("/orders?phone=13800138000")
+    assert found.status_code == 200 and f'href="/office/orders/{oid}"' in found.text
+    page = client.get(f"/office/orders/{oid}")
+    assert page.status_code == 200 and "138****8000" in page.text and 'name="file"' not in page.text
+    assert client.get("/office").status_code == 403
+    assert 'href="/orders"' in client.get("/desk").text

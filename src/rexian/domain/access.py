@@ -54,7 +54,8 @@ WRITE_ROLES = {  # non-order writes
     "manage_templates": frozenset({R.UNIT_ADMIN, R.ADMIN}),
     "attach": UNIT | OFFICE,
     "read_caller": OFFICE | {R.AGENT},  # the unmasked caller, and finding orders by the caller's phone; audited
-    "search_orders": OFFICE | UNIT,  # 工单查询 and export (/orders), within the reader's scope; exports audited
+    "search_orders": OFFICE | UNIT | {R.AGENT},  # 工单查询 and export (/orders), within the reader's scope; audited
+    "view_orders": OFFICE | {R.AGENT},  # an order's office page (/office/orders/N): a citizen asks an agent
     "read_audit": frozenset({R.ADMIN}),
     "drive_cti": frozenset({R.SYSTEM, R.ADMIN}), "read_wallboard": STAFF | {R.SYSTEM},  # /api/v1/cti
 }

@@ -91,7 +91,8 @@ def unit_order(request: Request, order_id: int, actor: UnitActor) -> HTMLRespons
 
 
 @router.get("/office/orders/{order_id}", response_class=HTMLResponse)
-def office_order(request: Request, order_id: int, actor: OfficeActor, reveal: bool = False) -> HTMLResponse:
+def office_order(request: Request, order_id: int, actor: Annotated[Actor, _desk("view_orders")],
+                 reveal: bool = False) -> HTMLResponse:
     return _order_page(request, actor, order_id, "office", reveal)
 
 
@@ -110,7 +111,8 @@ def _order_page(request: Request, actor: Actor, order_id: int, area: str, reveal
                  attachments=page.attachments, related=[_view(hl, o, actor) for o in page.related],
                  allowed=[a.value for a in allowed], unit_names=names, last_return=returns[-1] if returns else None,
                  below=svc.units_below(hl, page.order.unit_code) if area == "unit" else [],
-                 templates=svc.templates_for(hl, actor) if area == "unit" else [], revealed=reveal, tz=LOCAL_TZ)
+                 templates=svc.templates_for(hl, actor) if area == "unit" else [], revealed=reveal, tz=LOCAL_TZ,
+                 may_attach=actor.role in WRITE_ROLES["attach"])
 
 
 @router.post("/desk/orders/{order_id}/act/{action}")
