@@ -24,10 +24,14 @@ from rexian.services.auth import add_user, issue_token
 from rexian.services.context import Hotline
 
 DEMO_PASSWORD = "rexian-demo"
+HOME_STREET = "440106006"  # 石牌街道办事处: the demo street office; a share of the orders happen on its street
 # (name, role, unit code): the district government of 天河区 and its 石牌 street office
 DEMO_USERS = [("admin", Role.ADMIN, None), ("agent", Role.AGENT, None), ("dispatcher", Role.DISPATCHER, None),
               ("supervisor", Role.SUPERVISOR, None), ("tianhe", Role.UNIT_ADMIN, "440106"),
-              ("shipai", Role.UNIT_STAFF, "440106006")]
+              ("shipai", Role.UNIT_STAFF, HOME_STREET)]
+
+HOME_SHARE = 0.15  # so that the street office's desk has work
+PASSED_DOWN = 0.6  # of the orders a district signs for, the share it passes down to the street of the place
 
 # the share of demo orders left in each stage of the loop
 SCENARIOS = [("received", 3), ("dispatched", 4), ("signed", 5), ("replied", 3), ("closed", 6), ("reopened", 1),
@@ -61,6 +65,7 @@ def seed(hl: Hotline, actor: Actor, count: int = 300, seed_value: int = 12345) -
     knowledge_base(hl).index()  # built once now and cached on disk, so the server starts warm
     with hl.uow.begin() as tx:
         streets = [u for u in tx.units.all(hl.city.key) if u.kind == UnitKind.STREET]
+        home = next((u for u in streets if u.code == HOME_STREET), None)
         if tx.orders.existing_external_refs(["demo:0"]):
             return {"users": len(tokens), "orders": 0, "knowledge": knowledge, "note": "already seeded"}
     rng = random.Random(seed_value)
@@ -72,7 +77,7 @@ def seed(hl: Hotline, actor: Actor, count: int = 300, seed_value: int = 12345) -
     masters: list[int] = []
     try:
         for i, message in enumerate(_messages()[:count]):
-            street = rng.choice(streets)
+            street = home if home and rng.random() < HOME_SHARE else rng.choice(streets)
             clock.set(now - timedelta(days=rng.uniform(0.5, 25), hours=rng.uniform(0, 8)))
             scenario = rng.choices(SCENARIOS, weights)[0][0]
             intake = uc.AppealIntake(
@@ -84,6 +89,7 @@ def seed(hl: Hotline, actor: Actor, count: int = 300, seed_value: int = 12345) -
                               phone=f"13{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}",
                               confidential=rng.random() < 0.1),
                 address=f"{street.district}{street.street}", external_ref=f"demo:{i}",
+                auto_dispatch=scenario != "answered",  # the agent answers it on the call, from the knowledge base
             )
             order, _ = uc.file_appeal(hl, intake, Actor("agent", Role.AGENT))
             try:
@@ -138,16 +144,24 @@ def _play(hl: Hotline, clock: FixedClock, rng: random.Random, order_id: int, sce
             step(Action.JOINT_REVIEW, office, 8, units=[order.unit_code, street_code], reason="职责存在争议")
         return
     step(Action.SIGN, unit, 10)
+    handler = unit
+    below = hl.unit_tree().subtree(order.unit_code or "")
+    if street_code != order.unit_code and street_code in below and rng.random() < PASSED_DOWN:  # 区级下派到街道
+        step(Action.PASS_DOWN, unit, 4, unit_code=street_code, reason="属地街道核查处理")
+        handler = Actor(f"staff-{street_code}", Role.UNIT_STAFF, street_code)
+        step(Action.SIGN, handler, 6)
     if scenario == "signed":
         return
     if scenario == "suspended":
-        step(Action.SUSPEND, unit, 24, reason="等待第三方检测结果")
+        step(Action.SUSPEND, handler, 24, reason="等待第三方检测结果")
         return
     if scenario == "extension":
-        step(Action.EXTEND, unit, 24, working_days=5, reason="需协调多个部门现场核查")
+        step(Action.EXTEND, handler, 24, working_days=5, reason="需协调多个部门现场核查")
         if rng.random() < 0.5:
             step(Action.APPROVE_EXTENSION, supervisor, 8)
         return
+    if handler is not unit:  # the street's reply goes up to the district, which answers the hotline
+        step(Action.REPLY, handler, 48, text="街道已会同社区现场核查，督促责任方整改完毕。")
     step(Action.REPLY, unit, 72, text="经现场核查，已督促相关责任方整改，并将持续跟进。联系电话：020-12345678。")
     if scenario == "replied":
         return
