@@ -89,10 +89,10 @@ def test_a_unit_is_told_by_email_sms_and_in_app_when_dispatched_and_why_it_must_
 
 
 def test_the_caller_is_texted_the_reply_with_a_link_to_read_and_rate_it_once_it_reaches_the_hotline(
-        hotline, client, monkeypatch):
+        hotline, client, monkeypatch, caplog):
     """回复市民: a reply a street sends up to its district is not the answer yet; the district's is, and the caller's
     mobile gets it with the signed link, which opens the order's public page where the caller rates it. A caller
-    who left a landline gets no text."""
+    who left a landline gets no text. The stand-in SMS sender logs the number masked."""
     monkeypatch.setenv("REXIAN_PUBLIC_URL", "https://12345.example.gov.cn/")
     oid = new_order(hotline)
     landline = uc.file_appeal(hotline, uc.AppealIntake(content="石牌村路口路灯不亮", channel=uc.Channel.PHONE,
@@ -110,7 +110,9 @@ def test_the_caller_is_texted_the_reply_with_a_link_to_read_and_rate_it_once_it_
     reply = "已协调供电部门更换路灯线路并恢复照明，后续将加强巡查，" * 3
     for order_id in (oid, landline):
         uc.perform(hotline, order_id, Action.REPLY, TIANHE_ADMIN, {"text": reply})
-    assert deliver_due(hotline, {"sms": sms})["sent"] == 1
+    with caplog.at_level("INFO", logger="rexian.services.notifications"):
+        assert deliver_due(hotline, {"sms": sms})["sent"] == 1
+    assert "SMS to 138****8000" in caplog.text and "13800138000" not in caplog.text
     (recipient, text), = sms.sent
     code = uc.get_order(hotline, oid, OFFICE)[0].code
     assert recipient == "13800138000" and code in text and reply[:60] + "…" in text and reply not in text

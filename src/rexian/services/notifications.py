@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from rexian.adapters.db.repo_office import NotificationRepository
 from rexian.adapters.db.uow import Transaction
 from rexian.config import get_settings
-from rexian.domain.privacy import mobile_number
+from rexian.domain.privacy import mask_phone, mobile_number
 from rexian.domain.workorder import Action, Status, WorkOrder
 from rexian.services.context import Hotline
 from rexian.services.portal import track_path
@@ -85,13 +85,14 @@ class SmtpEmail:
 
 @dataclass
 class LoggingSms:
-    """The SMS interface's stand-in until a carrier gateway is contracted: it logs each message."""
+    """The SMS interface's stand-in until a carrier gateway is contracted: it logs each message, the number
+    masked (a citizen's phone is personal data; a log is no place for it)."""
 
     channel: str = "sms"
     sent: list[tuple[str, str]] = field(default_factory=list)
 
     def send(self, recipient: str, subject: str, body: str) -> None:
-        log.info("SMS to %s: %s %s", recipient, subject, body)
+        log.info("SMS to %s: %s %s", mask_phone(recipient), subject, body)
         self.sent.append((recipient, f"{subject} {body}"))
 
 
