@@ -38,6 +38,12 @@ def test_staff_find_orders_by_code_words_caller_phone_place_and_local_day(client
     assert orders(client, dispatcher, "created_from=2026-09-29T00:00") == [hole["code"]]
     assert orders(client, dispatcher, "created_to=2026-09-29T00:00") == [noise["code"]]
     assert orders(client, dispatcher, "created_from=2026-09-28T00:00%2B08:00&text=油烟") == [noise["code"]]
+    # the newest first, or the nearest deadline first: the hole was filed a day later, a consultation is due sooner
+    consultation = file_order(client, tokens["agent"], appeal_type="consultation")
+    newest = client.get("/api/v1/work-orders", headers=auth(dispatcher)).json()["items"]
+    urgent = client.get("/api/v1/work-orders?sort=deadline", headers=auth(dispatcher)).json()["items"]
+    assert [o["code"] for o in newest] == [consultation["code"], hole["code"], noise["code"]]
+    assert [o["code"] for o in urgent] == [consultation["code"], noise["code"], hole["code"]]
 
 
 def test_finding_orders_by_a_callers_phone_is_for_hotline_staff_and_audited(client, tokens):

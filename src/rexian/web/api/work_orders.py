@@ -78,11 +78,14 @@ def order_filter(
                     ] = None,
     phone: Annotated[str | None, Query(max_length=40, description="the caller's phone (hotline staff; audited)")
                      ] = None,
+    sort: Annotated[Literal["newest", "deadline"], Query(
+        description="newest first, or the nearest deadline first (sign-for while dispatched, then reply)")
+                    ] = "newest",
 ) -> OrderFilter:
     return OrderFilter(status=status or (), unit_codes=[unit] if unit else None, district=district,
                        category=category, overdue=overdue, created_from=zoned(created_from),
                        created_to=zoned(created_to), text=text, phone=phone.strip() if phone else None,
-                       now=hl.clock.now())
+                       most_urgent_first=sort == "deadline", now=hl.clock.now())
 
 
 OrderQuery = Annotated[OrderFilter, Depends(order_filter)]
