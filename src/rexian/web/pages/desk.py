@@ -269,7 +269,7 @@ def search_page(request: Request, actor: SearchActor, status: Annotated[list[str
         except DomainError as e:
             error = error_message(request, e)
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"])
-    return _page(request, actor, "desk_search.html", orders=orders, total=total, capped=total > COUNT_CAP,
+    return _page(request, actor, "desk_search.html", orders=orders, total=total, capped=total > COUNT_CAP, cap=COUNT_CAP,
                  offset=offset, page=SEARCH_PAGE, params=params, chosen=status or [], query=query,
                  statuses=list(Status), names=hl.unit_names(), error=error,
                  area="unit" if is_unit_scoped(actor) else "office", by_phone=actor.role in WRITE_ROLES["read_caller"])
