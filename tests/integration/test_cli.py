@@ -178,5 +178,9 @@ def test_orders_are_exported_by_local_day_as_csv_or_excel(home, tmp_path: Path):
         assert {r["受理时间"][:7] for r in csv.DictReader(f)} == {"2024-08"}
     _, rows = read_rows(tmp_path / "sep.xlsx")
     assert {r["受理时间"][:7] for r in rows} == {"2024-09"}
+    housing = json.loads(run("orders", "export", str(tmp_path / "housing.csv"), "--category", "住房", "--json"))
+    with (tmp_path / "housing.csv").open(encoding="utf-8-sig", newline="") as f:
+        categories = {r["分类"].split("/")[0] for r in csv.DictReader(f)}
+    assert 0 < housing["rows"] < 224 and categories == {"住房"}
     refused = runner.invoke(app, ["orders", "export", str(tmp_path / "x.pdf")])
     assert refused.exit_code == 2 and "must end in .xlsx or .csv" in refused.output

@@ -53,6 +53,7 @@ def export_orders(
     status: Annotated[list[str] | None, typer.Option(help="a status (repeat for several), e.g. dispatched")] = None,
     district: Annotated[str | None, typer.Option(help="district, e.g. 天河区")] = None,
     unit: Annotated[str | None, typer.Option(help="handling unit code")] = None,
+    category: Annotated[str | None, typer.Option(help="a category or its path prefix, e.g. 城乡建设")] = None,
     text: Annotated[str | None, typer.Option(help="the order code, or words in its title or content")] = None,
     overdue: Annotated[bool | None, typer.Option("--overdue/--not-overdue", help="only late, or only not late")
                        ] = None,
@@ -69,7 +70,7 @@ def export_orders(
         fail("结束日期早于开始日期", "--to is before --from")
     hl = hotline()
     f = export.search_filter(hl.clock.now(), text=text, statuses=status or (), district=district, unit=unit,
-                             overdue=overdue, first=first, last=last)
+                             category=category, overdue=overdue, first=first, last=last)
     done = export.export_orders(hl, operator(), f)
     file.write_bytes(writers[file.suffix.lower()](done))
     result = {"file": str(file), "rows": len(done.orders), "truncated": done.truncated}

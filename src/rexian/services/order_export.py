@@ -29,8 +29,8 @@ EXPORT_CAP = COUNT_CAP
 
 
 def search_filter(now: datetime, *, text: str | None = None, phone: str | None = None, statuses: Sequence[str] = (),
-                  district: str | None = None, unit: str | None = None, overdue: bool | None = None,
-                  first: date | None = None, last: date | None = None) -> OrderFilter:
+                  district: str | None = None, unit: str | None = None, category: str | None = None,
+                  overdue: bool | None = None, first: date | None = None, last: date | None = None) -> OrderFilter:
     """The orders received from local day `first` to local day `last` (both included) with the other fields as
     given; a blank field means any. An unknown status is refused."""
     unknown = [s for s in statuses if s not in Status.__members__.values()]
@@ -44,7 +44,8 @@ def search_filter(now: datetime, *, text: str | None = None, phone: str | None =
         return (value or "").strip() or None
 
     return OrderFilter(status=tuple(statuses), unit_codes=[unit.strip()] if given(unit) else None,
-                       district=given(district), overdue=overdue, created_from=midnight(first),
+                       district=given(district), category=given(category), overdue=overdue,
+                       created_from=midnight(first),
                        created_to=midnight(last + timedelta(days=1) if last else None), text=given(text),
                        phone=given(phone), now=now)
 

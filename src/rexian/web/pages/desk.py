@@ -21,6 +21,7 @@ from rexian.domain.privacy import mask_phone
 from rexian.domain.routing import REVIEW, RoutingRule, rules_from_csv
 from rexian.domain.vocabulary import Role
 from rexian.domain.workorder import TRANSITIONS, Action, Actor, Status, WorkOrder
+from rexian.intelligence.taxonomy import top_level_labels
 from rexian.services import auth
 from rexian.services import office as svc
 from rexian.services import order_export as export
@@ -252,7 +253,8 @@ def _search_filter(hl: Hotline, params: Mapping[str, str], statuses: list[str]) 
 
     return export.search_filter(hl.clock.now(), text=params.get("text", "")[:200], phone=params.get("phone", "")[:40],
                                 statuses=statuses, district=params.get("district", "")[:64],
-                                unit=params.get("unit", "")[:64], overdue={"yes": True, "no": False}.get(
+                                unit=params.get("unit", "")[:64], category=params.get("category", "")[:200],
+                                overdue={"yes": True, "no": False}.get(
                                     params.get("overdue", "")), first=day("from"), last=day("to"))
 
 
@@ -262,7 +264,7 @@ def search_page(request: Request, actor: SearchActor, status: Annotated[list[str
     hl = _hl(request)
     params = dict(request.query_params)
     orders, total, error = [], 0, None
-    if any(params.get(k) for k in ("text", "phone", "district", "unit", "from", "to", "overdue")) or status:
+    if any(params.get(k) for k in ("text", "phone", "district", "unit", "category", "from", "to", "overdue")) or status:
         try:
             found, total = uc.list_orders(hl, actor, _search_filter(hl, params, status or []), SEARCH_PAGE, offset)
             orders = [_view(hl, o, actor) for o in found]
@@ -271,7 +273,7 @@ def search_page(request: Request, actor: SearchActor, status: Annotated[list[str
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"])
     return _page(request, actor, "desk_search.html", orders=orders, total=total, capped=total > COUNT_CAP, cap=COUNT_CAP,
                  offset=offset, page=SEARCH_PAGE, params=params, chosen=status or [], query=query,
-                 statuses=list(Status), names=hl.unit_names(), error=error,
+                 statuses=list(Status), names=hl.unit_names(), error=error, categories=top_level_labels(),
                  area="unit" if is_unit_scoped(actor) else "office", by_phone=actor.role in WRITE_ROLES["read_caller"])
 
 
