@@ -111,3 +111,7 @@ def test_an_agent_finds_a_callers_order_by_phone_and_opens_it_but_not_the_office
     assert page.status_code == 200 and "138****8000" in page.text and 'name="file"' not in page.text
     assert client.get("/office").status_code == 403
     assert 'href="/orders"' in client.get("/desk").text
+    # a bad day in the form is said on the page, in the reader's language, whether searching or exporting
+    assert "日期格式应为YYYY-MM-DD：2026-13-01" in client.get("/orders?from=2026-13-01").text
+    refused = client.get("/orders/export.xlsx?from=2026-13-01", headers={"accept-language": "en"})
+    assert refused.status_code == 200 and "dates are YYYY-MM-DD: 2026-13-01" in refused.text

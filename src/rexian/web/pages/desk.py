@@ -282,7 +282,11 @@ def search_export(request: Request, kind: Literal["csv", "xlsx"], actor: SearchA
                   status: Annotated[list[str] | None, Query()] = None) -> Response:
     """The search's orders as a file (at most EXPORT_CAP, the newest), in the reader's language; audited."""
     hl, lang = _hl(request), language(request)
-    done = export.export_orders(hl, actor, _search_filter(hl, dict(request.query_params), status or []))
+    try:
+        done = export.export_orders(hl, actor, _search_filter(hl, dict(request.query_params), status or []))
+    except DomainError as error:  # back to the search, which says what is wrong
+        request.session["flash"] = error_message(request, error)
+        return RedirectResponse(f"/orders?{request.url.query}", status_code=303)
     return export_response(hl, done, kind, lambda vocabulary, value: translate(f"{vocabulary}.{value}", lang))
 
 
