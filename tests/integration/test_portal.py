@@ -70,6 +70,27 @@ def test_a_similar_open_order_nearby_is_suggested_before_filing(client, tokens, 
     assert 'name="same_as"' in second.text
 
 
+def test_a_similar_order_on_the_same_street_is_found_however_busy_the_rest_of_the_district(hotline, monkeypatch):
+    """A new appeal is compared with the newest open orders of its street (or of no known street), not of the
+    whole district: newer orders on the district's other streets do not push the similar one out."""
+    from rexian.services import portal
+
+    monkeypatch.setattr(portal, "COMPARED", 2)
+    agent = Actor("agent", Role.AGENT)
+
+    def file(content: str, street: str) -> str:
+        intake = uc.AppealIntake(content=content, channel=uc.Channel.PHONE, district="天河区", street=street,
+                                 auto_dispatch=False)
+        return uc.file_appeal(hotline, intake, agent)[0].code
+
+    lamp = file("石牌东路的路灯坏了，晚上很黑，请尽快维修。", "石牌街道")
+    for n in range(3):
+        file(f"猎德村第{n}巷垃圾堆放无人清运", "猎德街道")
+    found = portal.similar_open_orders(hotline, "石牌东路路灯坏了，晚上很黑，请维修", "天河区", "石牌街道")
+    assert [f["code"] for f in found] == [lamp]
+    assert portal.similar_open_orders(hotline, "石牌东路路灯坏了，晚上很黑，请维修", "天河区", "猎德街道") == []
+
+
 def test_filing_is_rate_limited(hotline):
     from fastapi.testclient import TestClient
 

@@ -93,6 +93,7 @@ class OrderFilter:
     status: Sequence[str] = ()
     unit_codes: Sequence[str] | None = None  # None: any unit; a unit's scope otherwise
     district: str | None = None
+    near_street: str | None = None  # orders on this street, or whose street is unknown
     category: str | None = None
     overdue: bool | None = None
     created_from: datetime | None = None
@@ -240,6 +241,8 @@ class WorkOrderRepository:
             conditions.append(c.unit_code.in_(list(f.unit_codes)))
         if f.district:
             conditions.append(c.district == f.district)
+        if f.near_street:
+            conditions.append(or_(c.street == f.near_street, c.street.is_(None), c.street == ""))
         if f.category:
             conditions.append(or_(c.category == f.category, c.category.like(f"{_escape_like(f.category)}/%", escape="\\")))
         if f.created_from:
