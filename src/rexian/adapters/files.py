@@ -21,6 +21,7 @@ from rexian.domain.errors import InvalidInput
 # "http://…" in a title is neither a formula nor a link when the report is opened (formula injection).
 XLSX_TEXT = {"strings_to_formulas": False, "strings_to_urls": False}
 
+
 def read_rows(path: str | Path) -> tuple[list[str], Iterator[dict[str, str]]]:
     """Header and rows of a CSV (optionally .gz) or XLSX file, every cell as text."""
     path = Path(path)

@@ -49,7 +49,6 @@ app.add_typer(callcentre_cli.app, name="callcentre")
 app.command("extract")(extract_cli.extract)
 
 
-
 def _failing_clearly(group: typer.Typer) -> None:
     for command in group.registered_commands:
         command.callback = core.failing_clearly(command.callback)  # type: ignore[arg-type]

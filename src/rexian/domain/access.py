@@ -67,8 +67,14 @@ def check_action(actor: Actor, action: Action) -> None:
                         f"role {actor.role.value} may not {action.value}")
 
 
+def may(actor: Actor | None, what: str) -> bool:
+    """Whether `actor` may do `what` (a key of WRITE_ROLES): what check_write enforces, for pages to show only
+    what their reader may use."""
+    return actor is not None and actor.role in WRITE_ROLES[what]
+
+
 def check_write(actor: Actor, what: str) -> None:
-    if actor.role not in WRITE_ROLES[what]:
+    if not may(actor, what):
         raise Forbidden("无权执行此操作", f"role {actor.role.value} may not {what.replace('_', ' ')}")
 
 

@@ -49,6 +49,7 @@ def search_filter(now: datetime, *, text: str | None = None, phone: str | None =
                        created_to=midnight(last + timedelta(days=1) if last else None), text=given(text),
                        phone=given(phone), now=now)
 
+
 Label = Callable[[str, str], str]  # (vocabulary, value) → the value in the reader's language
 
 

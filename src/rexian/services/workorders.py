@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -331,7 +331,7 @@ def list_orders(hl: Hotline, actor: Actor, f: OrderFilter, limit: int, offset: i
     phone is a read of personal data: hotline staff only, and audited."""
     scope = scope_of(hl, actor)
     if scope is not None:
-        f = OrderFilter(**{**f.__dict__, "unit_codes": scope})
+        f = replace(f, unit_codes=scope)
     if f.phone:
         check_write(actor, "read_caller")
     with hl.uow.begin(write=bool(f.phone)) as tx:

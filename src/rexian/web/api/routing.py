@@ -33,7 +33,7 @@ class ProposedRule(RuleIn):
 
 class ImpactIn(Strict):
     rules: list[ProposedRule] = Field(max_length=5000, description="the whole proposed rule set")
-    orders: int = Field(1000, ge=1, le=10000, description="how many of the newest orders to try them on")
+    orders: int = Field(svc.IMPACT_ORDERS, ge=1, le=10000, description="how many of the newest orders to try them on")
 
 
 class Pair(BaseModel):

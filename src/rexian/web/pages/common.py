@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from rexian.domain.access import may
 from rexian.domain.workorder import Actor
 from rexian.services.auth import actor_for_password
 from rexian.web.i18n import LANGUAGES, pick_language, translate
@@ -57,7 +58,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     response = TEMPLATES.TemplateResponse(request, template, {
         "lang": lang, "t": lambda key, **v: translate(key, lang, **v), "languages": LANGUAGES,
         "elderly": request.cookies.get("elderly") == "1", "actor": session_actor(request),
-        "csrf_token": csrf_token(request), **context,
+        "csrf_token": csrf_token(request), "may": lambda what: may(session_actor(request), what), **context,
     }, status_code=status_code)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from rexian.adapters.db.repositories import COUNT_CAP, OrderFilter
-from rexian.domain.access import ACTION_ROLES, WRITE_ROLES, check_write, is_unit_scoped
+from rexian.domain.access import ACTION_ROLES, check_write, is_unit_scoped
 from rexian.domain.clock import LOCAL_TZ
 from rexian.domain.errors import DomainError, InvalidInput
 from rexian.domain.privacy import mask_phone
@@ -82,8 +82,7 @@ def _back(back: str, fallback: str) -> str:
 def unit_inbox(request: Request, actor: UnitActor) -> HTMLResponse:
     hl = _hl(request)
     inbox = svc.unit_inbox(hl, actor)
-    return _page(request, actor, "desk_unit.html", orders=[_view(hl, o, actor) for o in inbox.orders],
-                 total=inbox.matching, size=inbox.size)
+    return _page(request, actor, "desk_unit.html", orders=[_view(hl, o, actor) for o in inbox.orders], queue=inbox)
 
 
 @router.get("/unit/orders/{order_id}", response_class=HTMLResponse)
@@ -112,8 +111,7 @@ def _order_page(request: Request, actor: Actor, order_id: int, area: str, reveal
                  attachments=page.attachments, related=[_view(hl, o, actor) for o in page.related],
                  allowed=[a.value for a in allowed], unit_names=names, last_return=returns[-1] if returns else None,
                  below=svc.units_below(hl, page.order.unit_code) if area == "unit" else [],
-                 templates=svc.templates_for(hl, actor) if area == "unit" else [], revealed=reveal, tz=LOCAL_TZ,
-                 may_attach=actor.role in WRITE_ROLES["attach"])
+                 templates=svc.templates_for(hl, actor) if area == "unit" else [], revealed=reveal, tz=LOCAL_TZ)
 
 
 @router.post("/desk/orders/{order_id}/act/{action}")
@@ -194,10 +192,8 @@ def notices_read(request: Request, actor: StaffActor, csrf: Annotated[str, Form(
 def office(request: Request, actor: OfficeActor) -> HTMLResponse:
     hl = _hl(request)
     queues = svc.office_queues(hl, actor)
-    return _page(request, actor, "desk_office.html", queues={
-        name: [_view(hl, o, actor) for o in queue.orders] for name, queue in queues.items()},
-        totals={name: queue.matching for name, queue in queues.items()},
-        sizes={name: queue.size for name, queue in queues.items()})
+    return _page(request, actor, "desk_office.html", queues=queues, views={
+        name: [_view(hl, o, actor) for o in queue.orders] for name, queue in queues.items()})
 
 
 @router.post("/office/sweep")
@@ -263,18 +259,20 @@ def search_page(request: Request, actor: SearchActor, status: Annotated[list[str
                 offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     hl = _hl(request)
     params = dict(request.query_params)
-    orders, total, error = [], 0, None
-    if any(params.get(k) for k in ("text", "phone", "district", "unit", "category", "from", "to", "overdue")) or status:
-        try:
-            found, total = uc.list_orders(hl, actor, _search_filter(hl, params, status or []), SEARCH_PAGE, offset)
+    orders, total, error, searched = [], 0, None, True
+    try:
+        f = _search_filter(hl, params, status or [])
+        searched = f != OrderFilter(now=f.now)  # an empty form lists nothing
+        if searched:
+            found, total = uc.list_orders(hl, actor, f, SEARCH_PAGE, offset)
             orders = [_view(hl, o, actor) for o in found]
-        except DomainError as e:
-            error = error_message(request, e)
+    except DomainError as e:
+        error = error_message(request, e)
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"])
     return _page(request, actor, "desk_search.html", orders=orders, total=total, capped=total > COUNT_CAP, cap=COUNT_CAP,
-                 offset=offset, page=SEARCH_PAGE, params=params, chosen=status or [], query=query,
+                 offset=offset, page=SEARCH_PAGE, params=params, chosen=status or [], query=query, searched=searched,
                  statuses=list(Status), names=hl.unit_names(), error=error, categories=top_level_labels(),
-                 area="unit" if is_unit_scoped(actor) else "office", by_phone=actor.role in WRITE_ROLES["read_caller"])
+                 area="unit" if is_unit_scoped(actor) else "office")
 
 
 @router.get("/orders/export.{kind}")
